@@ -1,0 +1,92 @@
+package io.tandem.check;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The sequential specification the checker compares a concurrent history against.
+ *
+ * <p><b>Contract.</b> The checker calls a model from the thread that called
+ * {@link LinearizabilityChecker#check}, many times per operation, while it backtracks. So:
+ * <ul>
+ *   <li>Every method must be a pure function of its arguments: no I/O, no clock, no randomness,
+ *       no hidden mutable fields. The same arguments must always give the same answer.
+ *   <li>States are immutable and never {@code null}, and their {@code equals}/{@code hashCode}
+ *       must be value-based: the search memoizes (linearized set, state) pairs and treats equal
+ *       states as interchangeable. A state that is equal but behaves differently makes the checker
+ *       unsound; one with identity equality only makes it slow.
+ *   <li>Exceptions thrown by the model are programmer errors and propagate out of the checker.
+ * </ul>
+ *
+ * <p>Models for deterministic objects (everything in this package) are easier to write as a
+ * {@link DeterministicModel}, which derives {@link #step} and {@link #stepUnobserved}.
+ *
+ * @param <S> the state
+ * @param <I> the operation input
+ * @param <O> the operation output
+ */
+public interface Model<S, I, O> {
+
+    /** The partition key of models that do not partition. */
+    Object WHOLE_HISTORY = "whole history";
+
+    /** The state before any operation. */
+    S init();
+
+    /**
+     * Applies a completed operation whose output was observed.
+     *
+     * @return the next state if {@code output} is a legal result of {@code input} in {@code state},
+     *     otherwise empty
+     */
+    Optional<S> step(S state, I input, O output);
+
+    /**
+     * Applies an indeterminate (INFO) operation that did take effect, with an output nobody saw.
+     *
+     * @return every state the operation can lead to from {@code state}, for any output, in a fixed
+     *     order; empty if the operation can never take effect in {@code state}. The checker
+     *     separately considers that the operation did not take effect at all.
+     */
+    List<S> stepUnobserved(S state, I input);
+
+    /**
+     * The key of the independent sub-object an operation touches. Linearizability is local
+     * (Herlihy &amp; Wing 1990, §3.3): a history is linearizable iff each per-object sub-history
+     * is, so the checker splits the history by this key and searches each part on its own, which
+     * turns one exponential search into many small ones.
+     *
+     * <p>Only partition when operations with different keys really commute and share no state;
+     * a multi-key operation needs a model without partitioning. Keys are compared with
+     * {@code equals}; their {@code toString} names the partition in reports.
+     *
+     * @return {@link #WHOLE_HISTORY} by default: no partitioning
+     */
+    default Object partitionKey(I input) {
+        return WHOLE_HISTORY;
+    }
+
+    /**
+     * True if operations with this input never change the state (reads). The checker drops INFO
+     * operations with such inputs before searching: they constrain nothing, and keeping them only
+     * slows the search down. Returning {@code false} is always safe.
+     */
+    default boolean isReadOnly(I input) {
+        return false;
+    }
+
+    /** Renders an input for failure reports. */
+    default String describeInput(I input) {
+        return String.valueOf(input);
+    }
+
+    /** Renders an observed output for failure reports. */
+    default String describeOutput(O output) {
+        return String.valueOf(output);
+    }
+
+    /** Renders a state for failure reports. */
+    default String describeState(S state) {
+        return String.valueOf(state);
+    }
+}
