@@ -39,6 +39,8 @@ final class WglSearch<S, I, O> {
     private final LinearizedSet linearized;
     private final Memo<S> memo = new Memo<>();
     private final List<Frame<S>> stack = new ArrayList<>();
+    /** Completed (OK) operations searched, and how many of them are not linearized yet. */
+    private int completedCount;
     private int pendingCompleted;
     private DeadEnd<S> deepest;
 
@@ -56,6 +58,7 @@ final class WglSearch<S, I, O> {
         }
         this.linearized = new LinearizedSet(historyIndices.size());
         buildEntryList();
+        this.pendingCompleted = completedCount;
     }
 
     /** Runs the search to a verdict, or until the meter says the budget is spent. */
@@ -110,7 +113,7 @@ final class WglSearch<S, I, O> {
             if (operation.hasResponded()) {
                 ret = new Node(op, false, null);
                 entries.add(ret);
-                pendingCompleted++;
+                completedCount++;
             }
             entries.add(new Node(op, true, ret));
         }
@@ -192,12 +195,16 @@ final class WglSearch<S, I, O> {
     }
 
     /**
-     * Remembers the deepest dead end: it is the report's "longest linearizable prefix". Copying
-     * happens only when a new depth record is set, at most once per depth, never on a search that
-     * succeeds without backtracking.
+     * Remembers the most advanced dead end for the report's "longest linearizable prefix":
+     * the one with the most completed operations linearized, and among those the shortest, so an
+     * INFO operation appears in the prefix only when the search needed it to get that far.
+     * Copying happens only when a new record is set, never on a search that succeeds without
+     * backtracking.
      */
     private void noteDeadEnd(Node blockedReturn, S state) {
-        if (deepest != null && stack.size() <= deepest.prefix.size()) {
+        int progress = completedCount - pendingCompleted;
+        if (deepest != null && (progress < deepest.progress
+                || (progress == deepest.progress && stack.size() >= deepest.prefix.size()))) {
             return;
         }
         List<Integer> prefix = new ArrayList<>(stack.size());
@@ -208,7 +215,7 @@ final class WglSearch<S, I, O> {
         for (Node node = head.next; node != blockedReturn; node = node.next) {
             candidates.add(node.op);
         }
-        deepest = new DeadEnd<>(prefix, state, candidates, blockedReturn.op);
+        deepest = new DeadEnd<>(progress, prefix, state, candidates, blockedReturn.op);
     }
 
     private PartitionOutcome illegal() {
@@ -245,8 +252,9 @@ final class WglSearch<S, I, O> {
 
     private void appendPrefix(StringBuilder out) {
         List<Integer> prefix = deepest.prefix;
-        out.append("  longest linearizable prefix found: ").append(prefix.size()).append(" of ")
-                .append(historyIndices.size()).append(" operations, in linearization order");
+        out.append("  longest linearizable prefix found: ").append(prefix.size())
+                .append(" operations, covering ").append(deepest.progress).append(" of ")
+                .append(completedCount).append(" completed ones, in linearization order");
         int skipped = Math.max(0, prefix.size() - PREFIX_SHOWN);
         out.append(skipped > 0 ? " (the first " + skipped + " omitted):\n" : ":\n");
         for (int i = skipped; i < prefix.size(); i++) {
@@ -267,10 +275,12 @@ final class WglSearch<S, I, O> {
     }
 
     private PartitionOutcome gaveUp() {
-        int depth = Math.max(stack.size(), deepest == null ? 0 : deepest.prefix.size());
+        int progress = Math.max(completedCount - pendingCompleted,
+                deepest == null ? 0 : deepest.progress);
         String summary = "partition " + partition.label() + ": UNKNOWN, budget spent after "
-                + meter.steps() + " steps in total; deepest linearizable prefix so far " + depth
-                + " of " + historyIndices.size() + " operations (" + partition.census() + ")";
+                + meter.steps() + " steps in total; best linearizable prefix so far covers "
+                + progress + " of " + completedCount + " completed operations ("
+                + partition.census() + ")";
         return new PartitionOutcome(partition.label(), Result.Verdict.UNKNOWN, null, summary);
     }
 
@@ -313,12 +323,15 @@ final class WglSearch<S, I, O> {
 
     /** Where the search got stuck: the prefix, its state, and the candidates it could not place. */
     private static final class DeadEnd<S> {
+        /** Completed operations in the prefix. */
+        final int progress;
         final List<Integer> prefix;
         final S state;
         final List<Integer> candidates;
         final int blocked;
 
-        DeadEnd(List<Integer> prefix, S state, List<Integer> candidates, int blocked) {
+        DeadEnd(int progress, List<Integer> prefix, S state, List<Integer> candidates, int blocked) {
+            this.progress = progress;
             this.prefix = prefix;
             this.state = state;
             this.candidates = candidates;
