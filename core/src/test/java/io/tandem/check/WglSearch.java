@@ -7,21 +7,23 @@ import java.util.List;
 /**
  * The Wing–Gong search with Lowe's improvements, for one partition.
  *
- * <p>The history becomes a doubly-linked list of call and return entries in time order (calls
- * before returns on equal times, since equal times mean concurrent). A call that appears before
- * the first return in the list belongs to an operation that may take effect now: nothing that
- * must precede it is still pending. The search tries such calls in list order; linearizing one
- * "lifts" its call and return out of the list in O(1), and backtracking "unlifts" them in reverse
- * order, restoring the exact list (Knuth's dancing links). Reaching a return entry means its
- * operation had to take effect by now but no order found so far allows it: backtrack.
+ * <p>Completed operations become a doubly-linked list of call and return entries in time order
+ * (calls before returns on equal times, since equal times mean concurrent). A call before the
+ * first return belongs to an operation that may take effect now: nothing that must precede it is
+ * still pending. Linearizing one "lifts" its call and return out of the list in O(1), and
+ * backtracking "unlifts" them in reverse order, restoring the exact list (Knuth's dancing links).
+ * Reaching the first return means its operation had to take effect by now but no order tried so
+ * far allows it: backtrack.
  *
- * <p>INFO operations have a call and no return: they may be linearized anywhere after their
- * invocation, and the search succeeds once every OK operation is linearized, so an INFO operation
- * that is never placed is one that did not take effect.
+ * <p>INFO operations have a call and no return: they may take effect any time after their
+ * invocation, or never. They sit in a second list, sorted by invocation; one is a candidate while
+ * it was invoked no later than the first pending return. The search tries completed candidates
+ * before INFO ones, so it reaches each configuration with as few INFO operations as it can, which
+ * makes the subset dominance of {@link Memo} prune the rest. The search succeeds once every
+ * completed operation is linearized; an INFO operation never placed did not take effect.
  *
  * <p>References: Wing &amp; Gong, "Testing and verifying concurrent objects", 1993; Lowe,
- * "Testing for linearizability", 2017, §3 (the list, lifting, and the memo of
- * (linearized set, state) pairs, see {@link Memo}).
+ * "Testing for linearizability", 2017, §3.
  *
  * <p>Single-threaded and single-use.
  */
@@ -35,13 +37,18 @@ final class WglSearch<S, I, O> {
     private final Budget.Meter meter;
     /** The searched operations (partition minus FAIL and read-only INFO), by local number. */
     private final List<Integer> historyIndices = new ArrayList<>();
-    private final Node head = new Node(-1, true, null);
-    private final LinearizedSet linearized;
+    private final Node head = Node.sentinel();
+    private final Node infoHead = Node.sentinel();
+    private final LinearizedSet linearizedCompleted;
+    private final LinearizedSet linearizedInfo;
     private final Memo<S> memo = new Memo<>();
     private final List<Frame<S>> stack = new ArrayList<>();
-    /** Completed (OK) operations searched, and how many of them are not linearized yet. */
     private int completedCount;
+    private int infoCount;
+    /** Completed operations not yet linearized on the current path; zero means success. */
     private int pendingCompleted;
+    /** The first return in the list, once the cursor has passed the completed candidates. */
+    private Node blocking;
     private DeadEnd<S> deepest;
 
     WglSearch(Model<S, I, O> model, Partition<I, O> partition, Budget.Meter meter) {
@@ -56,37 +63,45 @@ final class WglSearch<S, I, O> {
                 historyIndices.add(index);
             }
         }
-        this.linearized = new LinearizedSet(historyIndices.size());
-        buildEntryList();
+        List<Node> entries = new ArrayList<>();
+        List<Node> infoCalls = new ArrayList<>();
+        for (int op = 0; op < historyIndices.size(); op++) {
+            if (operation(op).hasResponded()) {
+                Node ret = new Node(op, completedCount, false, false, null);
+                entries.add(ret);
+                entries.add(new Node(op, completedCount++, true, false, ret));
+            } else {
+                infoCalls.add(new Node(op, infoCount++, true, true, null));
+            }
+        }
+        link(head, entries);
+        link(infoHead, infoCalls);
+        this.linearizedCompleted = new LinearizedSet(completedCount);
+        this.linearizedInfo = new LinearizedSet(infoCount);
         this.pendingCompleted = completedCount;
     }
 
     /** Runs the search to a verdict, or until the meter says the budget is spent. */
     PartitionOutcome run() {
         S state = model.init();
-        Node entry = head.next;
+        Node entry = firstCandidate();
         int firstChoice = 0;
         while (pendingCompleted > 0) {
             if (!meter.tryStep()) {
                 return gaveUp();
             }
-            if (entry == null) {
-                throw new IllegalStateException("partition " + partition.label()
-                        + ": entry list exhausted with " + pendingCompleted + " completed operations"
-                        + " unlinearized; the list is corrupt");
-            }
             if (entry.isCall) {
                 List<S> successors = successors(entry.op, state);
-                int chosen = firstUnexplored(entry.op, successors, firstChoice);
+                int chosen = firstUnexplored(entry, successors, firstChoice);
                 firstChoice = 0;
                 if (chosen < 0) {
-                    entry = entry.next;
+                    entry = advance(entry);
                     continue;
                 }
-                stack.add(new Frame<>(entry, state, chosen));
+                stack.add(new Frame<>(entry, state, chosen, blocking));
                 state = successors.get(chosen);
                 lift(entry);
-                entry = head.next;
+                entry = firstCandidate();
             } else {
                 noteDeadEnd(entry, state);
                 if (stack.isEmpty()) {
@@ -95,8 +110,9 @@ final class WglSearch<S, I, O> {
                 Frame<S> top = stack.remove(stack.size() - 1);
                 unlift(top.call);
                 state = top.stateBefore;
+                blocking = top.blocking;
                 // Retry the same call with its next successor state (only INFO operations of
-                // nondeterministic models have more than one), then move on down the list.
+                // nondeterministic models have more than one), then move on past it.
                 entry = top.call;
                 firstChoice = top.choice + 1;
             }
@@ -105,23 +121,47 @@ final class WglSearch<S, I, O> {
                 "partition " + partition.label() + ": linearizable (" + partition.census() + ")");
     }
 
-    private void buildEntryList() {
-        List<Node> entries = new ArrayList<>();
-        for (int op = 0; op < historyIndices.size(); op++) {
-            Operation<I, O> operation = operation(op);
-            Node ret = null;
-            if (operation.hasResponded()) {
-                ret = new Node(op, false, null);
-                entries.add(ret);
-                completedCount++;
-            }
-            entries.add(new Node(op, true, ret));
+    /** The first candidate, or null once every completed operation is linearized (success). */
+    private Node firstCandidate() {
+        return pendingCompleted == 0 ? null : advance(head);
+    }
+
+    /**
+     * The candidate after {@code node} (the head, a completed call, or an INFO call): completed
+     * calls first, then INFO calls invoked no later than the first return; when none is left, the
+     * first return itself, which tells the loop to backtrack.
+     */
+    private Node advance(Node node) {
+        if (node.isInfo) {
+            return infoCandidateFrom(node.next);
         }
-        entries.sort(Comparator.comparingLong(this::time)
+        Node next = node.next;
+        if (next == null) {
+            throw new IllegalStateException("partition " + partition.label() + ": no return left"
+                    + " with " + pendingCompleted + " completed operations unlinearized; the"
+                    + " entry list is corrupt");
+        }
+        if (next.isCall) {
+            return next;
+        }
+        blocking = next;
+        return infoCandidateFrom(infoHead.next);
+    }
+
+    private Node infoCandidateFrom(Node info) {
+        // Sorted by invocation: the first one invoked too late ends the candidates. Equal times
+        // are concurrent, hence "<=".
+        boolean isCandidate = info != null
+                && operation(info.op).invokeTime() <= operation(blocking.op).responseTime();
+        return isCandidate ? info : blocking;
+    }
+
+    private void link(Node sentinel, List<Node> nodes) {
+        nodes.sort(Comparator.comparingLong(this::time)
                 .thenComparing(node -> !node.isCall) // false sorts first: calls before returns
                 .thenComparingInt(node -> node.op));
-        Node last = head;
-        for (Node node : entries) {
+        Node last = sentinel;
+        for (Node node : nodes) {
             last.next = node;
             node.prev = last;
             last = node;
@@ -146,38 +186,43 @@ final class WglSearch<S, I, O> {
         return model.stepUnobserved(state, operation.input());
     }
 
-    /** The first successor, from {@code from}, whose (linearized + op, state) is not memoized. */
-    private int firstUnexplored(int op, List<S> successors, int from) {
-        linearized.set(op);
+    /** The first successor, from {@code from}, whose configuration is neither memoized nor dominated. */
+    private int firstUnexplored(Node call, List<S> successors, int from) {
+        LinearizedSet set = call.isInfo ? linearizedInfo : linearizedCompleted;
+        set.set(call.slot);
         try {
             for (int choice = from; choice < successors.size(); choice++) {
-                if (memo.add(linearized, successors.get(choice))) {
+                if (memo.add(linearizedCompleted, linearizedInfo, successors.get(choice))) {
                     return choice;
                 }
             }
             return -1;
         } finally {
-            linearized.clear(op);
+            set.clear(call.slot);
         }
     }
 
     private void lift(Node call) {
-        linearized.set(call.op);
         unlink(call);
-        if (call.match != null) {
-            unlink(call.match);
-            pendingCompleted--;
+        if (call.isInfo) {
+            linearizedInfo.set(call.slot);
+            return;
         }
+        linearizedCompleted.set(call.slot);
+        unlink(call.match);
+        pendingCompleted--;
     }
 
     /** Reinserts in the reverse order of {@link #lift}, so each node's saved links are valid. */
     private void unlift(Node call) {
-        if (call.match != null) {
+        if (call.isInfo) {
+            linearizedInfo.clear(call.slot);
+        } else {
             relink(call.match);
             pendingCompleted++;
+            linearizedCompleted.clear(call.slot);
         }
         relink(call);
-        linearized.clear(call.op);
     }
 
     private static void unlink(Node node) {
@@ -215,6 +260,10 @@ final class WglSearch<S, I, O> {
         for (Node node = head.next; node != blockedReturn; node = node.next) {
             candidates.add(node.op);
         }
+        for (Node node = infoCandidateFrom(infoHead.next); node != blockedReturn;
+                node = infoCandidateFrom(node.next)) {
+            candidates.add(node.op);
+        }
         deepest = new DeadEnd<>(progress, prefix, state, candidates, blockedReturn.op);
     }
 
@@ -244,8 +293,8 @@ final class WglSearch<S, I, O> {
                     .append('\n');
         }
         Operation<I, O> blocked = operation(deepest.blocked);
-        out.append("  ").append(describeNumber(deepest.blocked)).append(" had to take effect before")
-                .append(" it responded at ").append(blocked.responseTime())
+        out.append("  #").append(historyIndices.get(deepest.blocked))
+                .append(" had to take effect before it responded at ").append(blocked.responseTime())
                 .append(", and no order of the operations above allows it.");
         return out.toString();
     }
@@ -288,23 +337,28 @@ final class WglSearch<S, I, O> {
         return Reports.operation(historyIndices.get(op), operation(op), model);
     }
 
-    private String describeNumber(int op) {
-        return "#" + historyIndices.get(op);
-    }
-
-    /** An entry of the list: the call or the return of one operation. */
+    /** An entry of a list: the call or return of a completed operation, or an INFO call. */
     private static final class Node {
         final int op;
+        /** The bit of this operation in its linearized set (completed or INFO). */
+        final int slot;
         final boolean isCall;
-        /** For a call: its return, or null for an INFO operation, which never returns. */
+        final boolean isInfo;
+        /** For a completed operation's call: its return. */
         final Node match;
         Node prev;
         Node next;
 
-        Node(int op, boolean isCall, Node match) {
+        Node(int op, int slot, boolean isCall, boolean isInfo, Node match) {
             this.op = op;
+            this.slot = slot;
             this.isCall = isCall;
+            this.isInfo = isInfo;
             this.match = match;
+        }
+
+        static Node sentinel() {
+            return new Node(-1, -1, true, false, null);
         }
     }
 
@@ -313,11 +367,14 @@ final class WglSearch<S, I, O> {
         final Node call;
         final S stateBefore;
         final int choice;
+        /** The first return when {@code call} was chosen; needed to resume among INFO calls. */
+        final Node blocking;
 
-        Frame(Node call, S stateBefore, int choice) {
+        Frame(Node call, S stateBefore, int choice, Node blocking) {
             this.call = call;
             this.stateBefore = stateBefore;
             this.choice = choice;
+            this.blocking = blocking;
         }
     }
 
