@@ -1,5 +1,6 @@
 package io.tandem.check;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -77,6 +78,21 @@ public final class KeyValueModel<K, V> implements
     @Override
     public boolean isReadOnly(Input<K, V> input) {
         return input.kind() == Input.Kind.GET;
+    }
+
+    /** Values nobody read and no CAS expects become one placeholder (see {@link Unobserved}). */
+    @Override
+    public List<Input<K, V>> unknownInputsForSearch(
+            List<Operation<Input<K, V>, Output<V>>> partition) {
+        return Unobserved.rewriteUnknown(partition, (op, observed) -> {
+            if (op.input().kind() == Input.Kind.CAS) {
+                observed.add(op.input().expected());
+            } else if (op.input().kind() == Input.Kind.GET && op.status() == Operation.Status.OK) {
+                observed.add(op.output().value());
+            }
+        }, (input, observed) -> input.value() == null || observed.contains(input.value())
+                ? input
+                : new Input<>(input.kind(), input.key(), Unobserved.placeholder(), input.expected()));
     }
 
     @Override

@@ -34,6 +34,10 @@ final class LinearizedSet {
         hash ^= zobrist(op);
     }
 
+    boolean contains(int op) {
+        return (words[op >>> 6] & (1L << op)) != 0;
+    }
+
     long hash() {
         return hash;
     }

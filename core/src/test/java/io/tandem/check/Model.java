@@ -1,5 +1,6 @@
 package io.tandem.check;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -73,6 +74,27 @@ public interface Model<S, I, O> {
      */
     default boolean isReadOnly(I input) {
         return false;
+    }
+
+    /**
+     * Optional symmetry reduction for INFO operations. Given all operations of one partition,
+     * returns for each the input the search should use if that operation is INFO (other entries
+     * are ignored). The search treats INFO operations with equal inputs as interchangeable and
+     * only tries the earliest-invoked unused one, which is complete because equal inputs have
+     * equal effects in every state. A model makes that apply more often by replacing what no
+     * operation in the partition can observe, typically a written value nobody read, with a
+     * shared placeholder (see the built-in models).
+     *
+     * <p>The rewrite must not change which histories are linearizable: from any state, the
+     * rewritten operation must lead to states that the rest of the partition cannot tell from
+     * the ones the original leads to. When unsure, keep the default.
+     *
+     * @return one input per operation, in order; by default the inputs unchanged
+     */
+    default List<I> unknownInputsForSearch(List<Operation<I, O>> partition) {
+        List<I> inputs = new ArrayList<>(partition.size());
+        partition.forEach(op -> inputs.add(op.input()));
+        return inputs;
     }
 
     /** Renders an input for failure reports. */

@@ -1,5 +1,6 @@
 package io.tandem.check;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -73,6 +74,19 @@ public final class RegisterModel<V>
     @Override
     public boolean isReadOnly(Input<V> input) {
         return input.kind() == Input.Kind.READ;
+    }
+
+    /** Values nobody read and no CAS expects become one placeholder (see {@link Unobserved}). */
+    @Override
+    public List<Input<V>> unknownInputsForSearch(List<Operation<Input<V>, Output<V>>> partition) {
+        return Unobserved.rewriteUnknown(partition, (op, observed) -> {
+            if (op.input().kind() == Input.Kind.CAS) {
+                observed.add(op.input().expected());
+            } else if (op.input().kind() == Input.Kind.READ && op.status() == Operation.Status.OK) {
+                observed.add(op.output().value());
+            }
+        }, (input, observed) -> input.kind() == Input.Kind.READ || observed.contains(input.value())
+                ? input : new Input<>(input.kind(), Unobserved.placeholder(), input.expected()));
     }
 
     @Override

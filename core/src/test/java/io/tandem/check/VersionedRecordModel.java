@@ -1,5 +1,6 @@
 package io.tandem.check;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -120,6 +121,24 @@ public final class VersionedRecordModel<K, V> implements DeterministicModel<
     @Override
     public boolean isReadOnly(Input<K, V> input) {
         return input.kind() == Input.Kind.READ;
+    }
+
+    /**
+     * Values no read returned become one placeholder (see {@link Unobserved}); conditional
+     * writes compare versions, never values, so reads are the only observers.
+     */
+    @Override
+    public List<Input<K, V>> unknownInputsForSearch(
+            List<Operation<Input<K, V>, Output<V>>> partition) {
+        return Unobserved.rewriteUnknown(partition, (op, observed) -> {
+            if (op.status() == Operation.Status.OK && op.output() != null
+                    && op.output().kind() == Output.Kind.RECORD) {
+                observed.add(op.output().value());
+            }
+        }, (input, observed) -> input.value() == null || observed.contains(input.value())
+                ? input
+                : new Input<>(input.kind(), input.key(), Unobserved.placeholder(),
+                        input.expectedVersion()));
     }
 
     /**

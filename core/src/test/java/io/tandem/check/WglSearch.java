@@ -2,7 +2,9 @@ package io.tandem.check;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Wing–Gong search with Lowe's improvements, for one partition.
@@ -37,6 +39,8 @@ final class WglSearch<S, I, O> {
     private final Budget.Meter meter;
     /** The searched operations (partition minus FAIL and read-only INFO), by local number. */
     private final List<Integer> historyIndices = new ArrayList<>();
+    /** The input each searched operation is stepped with (see {@link Model#unknownInputsForSearch}). */
+    private final List<I> searchInputs = new ArrayList<>();
     private final Node head = Node.sentinel();
     private final Node infoHead = Node.sentinel();
     private final LinearizedSet linearizedCompleted;
@@ -47,21 +51,36 @@ final class WglSearch<S, I, O> {
     private int infoCount;
     /** Completed operations not yet linearized on the current path; zero means success. */
     private int pendingCompleted;
-    /** The first return in the list, once the cursor has passed the completed candidates. */
+    /** The first return in the list: the operation that must be linearized soonest. */
     private Node blocking;
+    /** Whether the current candidate is a forced read (see {@link #firstCandidate}). */
+    private boolean forcing;
+    /** Per searched operation: whether the model says it never changes the state. */
+    private final boolean[] isReadOnly;
     private DeadEnd<S> deepest;
 
     WglSearch(Model<S, I, O> model, Partition<I, O> partition, Budget.Meter meter) {
         this.model = model;
         this.partition = partition;
         this.meter = meter;
+        List<Operation<I, O>> searched = new ArrayList<>();
         for (int index : partition.indices()) {
             Operation<I, O> op = partition.operation(index);
             boolean constrainsNothing = op.status() == Operation.Status.INFO
                     && model.isReadOnly(op.input());
             if (op.status() != Operation.Status.FAIL && !constrainsNothing) {
                 historyIndices.add(index);
+                searched.add(op);
             }
+        }
+        searchInputs.addAll(model.unknownInputsForSearch(searched));
+        isReadOnly = new boolean[searched.size()];
+        for (int op = 0; op < searched.size(); op++) {
+            isReadOnly[op] = model.isReadOnly(searched.get(op).input());
+        }
+        if (searchInputs.size() != searched.size()) {
+            throw new IllegalStateException("unknownInputsForSearch returned " + searchInputs.size()
+                    + " inputs for " + searched.size() + " operations in partition " + partition.label());
         }
         List<Node> entries = new ArrayList<>();
         List<Node> infoCalls = new ArrayList<>();
@@ -76,6 +95,7 @@ final class WglSearch<S, I, O> {
         }
         link(head, entries);
         link(infoHead, infoCalls);
+        linkTwins(infoCalls);
         this.linearizedCompleted = new LinearizedSet(completedCount);
         this.linearizedInfo = new LinearizedSet(infoCount);
         this.pendingCompleted = completedCount;
@@ -84,7 +104,7 @@ final class WglSearch<S, I, O> {
     /** Runs the search to a verdict, or until the meter says the budget is spent. */
     PartitionOutcome run() {
         S state = model.init();
-        Node entry = firstCandidate();
+        Node entry = firstCandidate(state);
         int firstChoice = 0;
         while (pendingCompleted > 0) {
             if (!meter.tryStep()) {
@@ -95,22 +115,27 @@ final class WglSearch<S, I, O> {
                 int chosen = firstUnexplored(entry, successors, firstChoice);
                 firstChoice = 0;
                 if (chosen < 0) {
-                    entry = advance(entry);
+                    // A forced read that was explored before means this whole configuration was.
+                    entry = forcing ? blocking : advance(entry);
+                    forcing = false;
                     continue;
                 }
-                stack.add(new Frame<>(entry, state, chosen, blocking));
+                stack.add(new Frame<>(entry, state, chosen, blocking, forcing));
                 state = successors.get(chosen);
                 lift(entry);
-                entry = firstCandidate();
+                entry = firstCandidate(state);
             } else {
                 noteDeadEnd(entry, state);
-                if (stack.isEmpty()) {
-                    return illegal();
-                }
-                Frame<S> top = stack.remove(stack.size() - 1);
-                unlift(top.call);
-                state = top.stateBefore;
-                blocking = top.blocking;
+                Frame<S> top;
+                do {
+                    if (stack.isEmpty()) {
+                        return illegal();
+                    }
+                    top = stack.remove(stack.size() - 1);
+                    unlift(top.call);
+                    state = top.stateBefore;
+                    blocking = top.blocking;
+                } while (top.isForced); // a forced read was the only option: its parent failed too
                 // Retry the same call with its next successor state (only INFO operations of
                 // nondeterministic models have more than one), then move on past it.
                 entry = top.call;
@@ -121,9 +146,34 @@ final class WglSearch<S, I, O> {
                 "partition " + partition.label() + ": linearizable (" + partition.census() + ")");
     }
 
-    /** The first candidate, or null once every completed operation is linearized (success). */
-    private Node firstCandidate() {
-        return pendingCompleted == 0 ? null : advance(head);
+    /**
+     * The first candidate to try in a newly reached configuration, or null once every completed
+     * operation is linearized (success).
+     *
+     * <p>Partial-order reduction: a completed read-only candidate that is legal in {@code state}
+     * is forced, i.e. tried alone. Any completion that linearizes it later can be changed to
+     * linearize it now: it is legal now, it changes no state, and everything that must precede
+     * it already has been. So if the configuration after it fails, this one fails too. Without
+     * this, a read concurrent with an earlier-invoked write costs a dead end almost every time.
+     */
+    private Node firstCandidate(S state) {
+        forcing = false;
+        if (pendingCompleted == 0) {
+            return null;
+        }
+        Node forced = null;
+        Node node = head.next;
+        for (; node.isCall; node = node.next) {
+            if (forced == null && isReadOnly[node.op] && !successors(node.op, state).isEmpty()) {
+                forced = node;
+            }
+        }
+        blocking = node; // a return exists while completed operations are pending
+        if (forced != null) {
+            forcing = true;
+            return forced;
+        }
+        return advance(head);
     }
 
     /**
@@ -149,11 +199,15 @@ final class WglSearch<S, I, O> {
     }
 
     private Node infoCandidateFrom(Node info) {
+        long deadline = operation(blocking.op).responseTime();
         // Sorted by invocation: the first one invoked too late ends the candidates. Equal times
         // are concurrent, hence "<=".
-        boolean isCandidate = info != null
-                && operation(info.op).invokeTime() <= operation(blocking.op).responseTime();
-        return isCandidate ? info : blocking;
+        for (; info != null && operation(info.op).invokeTime() <= deadline; info = info.next) {
+            if (info.twin == null || linearizedInfo.contains(info.twin.slot)) {
+                return info;
+            }
+        }
+        return blocking;
     }
 
     private void link(Node sentinel, List<Node> nodes) {
@@ -165,6 +219,20 @@ final class WglSearch<S, I, O> {
             last.next = node;
             node.prev = last;
             last = node;
+        }
+    }
+
+    /**
+     * Points each INFO call at the previous one (in invocation order) with an equal search input.
+     * Such operations are interchangeable: if a linearization uses a later twin while an earlier
+     * one is unused, swapping them gives another valid linearization, since the earlier one was
+     * invoked first and neither has a response deadline. So the search only ever tries the
+     * earliest unused twin, and k pending twins cost k configurations instead of 2^k.
+     */
+    private void linkTwins(List<Node> infoCallsInOrder) {
+        Map<I, Node> lastWithInput = new HashMap<>(); // lookups only; never iterated
+        for (Node call : infoCallsInOrder) {
+            call.twin = lastWithInput.put(searchInputs.get(call.op), call);
         }
     }
 
@@ -183,7 +251,7 @@ final class WglSearch<S, I, O> {
             return model.step(state, operation.input(), operation.output())
                     .map(List::of).orElse(List.of());
         }
-        return model.stepUnobserved(state, operation.input());
+        return model.stepUnobserved(state, searchInputs.get(op));
     }
 
     /** The first successor, from {@code from}, whose configuration is neither memoized nor dominated. */
@@ -346,6 +414,8 @@ final class WglSearch<S, I, O> {
         final boolean isInfo;
         /** For a completed operation's call: its return. */
         final Node match;
+        /** For an INFO call: the previous INFO call with an equal search input, if any. */
+        Node twin;
         Node prev;
         Node next;
 
@@ -369,9 +439,12 @@ final class WglSearch<S, I, O> {
         final int choice;
         /** The first return when {@code call} was chosen; needed to resume among INFO calls. */
         final Node blocking;
+        /** Whether {@code call} was a forced read, the only option tried in its configuration. */
+        final boolean isForced;
 
-        Frame(Node call, S stateBefore, int choice, Node blocking) {
+        Frame(Node call, S stateBefore, int choice, Node blocking, boolean isForced) {
             this.call = call;
+            this.isForced = isForced;
             this.stateBefore = stateBefore;
             this.choice = choice;
             this.blocking = blocking;
