@@ -1,7 +1,6 @@
 package io.tandem.check;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -32,7 +31,12 @@ public final class History<I, O> {
     /** A history of the given operations, in the given order. */
     @SafeVarargs
     public static <I, O> History<I, O> of(Operation<I, O>... operations) {
-        return new History<>(Arrays.asList(operations));
+        // Copied element by element: handing the generic array on is what -Xlint:varargs flags.
+        List<Operation<I, O>> list = new ArrayList<>(operations.length);
+        for (Operation<I, O> op : operations) {
+            list.add(op);
+        }
+        return new History<>(list);
     }
 
     /**

@@ -68,9 +68,12 @@ public interface Model<S, I, O> {
     }
 
     /**
-     * True if operations with this input never change the state (reads). The checker drops INFO
-     * operations with such inputs before searching: they constrain nothing, and keeping them only
-     * slows the search down. Returning {@code false} is always safe.
+     * True if operations with this input never change the state, whatever the state and output:
+     * {@link #step} returns the same state or nothing, and {@link #stepUnobserved} the same state.
+     * The checker relies on this twice: INFO operations with such inputs constrain nothing and
+     * are dropped, and a completed one that is legal now is linearized at once without trying
+     * alternatives. So it must be exact: answering {@code true} for an operation that can change
+     * the state makes the checker unsound. {@code false} is always safe, only slower.
      */
     default boolean isReadOnly(I input) {
         return false;

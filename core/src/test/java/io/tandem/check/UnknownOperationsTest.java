@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.tandem.check.RegisterModel.Input;
 import io.tandem.check.RegisterModel.Output;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
@@ -170,7 +171,11 @@ class UnknownOperationsTest {
     @SafeVarargs
     private static void assertVerdict(Result.Verdict expected,
                                       Operation<Input<Integer>, Output<Integer>>... operations) {
-        History<Input<Integer>, Output<Integer>> history = History.of(operations);
+        List<Operation<Input<Integer>, Output<Integer>>> list = new ArrayList<>();
+        for (Operation<Input<Integer>, Output<Integer>> op : operations) {
+            list.add(op);
+        }
+        History<Input<Integer>, Output<Integer>> history = History.of(list);
         Result result = LinearizabilityChecker.check(MODEL, history, Duration.ofSeconds(5));
         assertEquals(expected, result.verdict(), () -> result.report() + "\n" + history);
     }

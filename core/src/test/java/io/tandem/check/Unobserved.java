@@ -26,7 +26,7 @@ final class Unobserved {
     private static final Object PLACEHOLDER = new Object() {
         @Override
         public String toString() {
-            return "<a value nobody read>";
+            return "<unread value of an unknown write>";
         }
     };
 

@@ -19,10 +19,22 @@ import java.util.Map;
  *
  * <p>INFO operations have a call and no return: they may take effect any time after their
  * invocation, or never. They sit in a second list, sorted by invocation; one is a candidate while
- * it was invoked no later than the first pending return. The search tries completed candidates
- * before INFO ones, so it reaches each configuration with as few INFO operations as it can, which
- * makes the subset dominance of {@link Memo} prune the rest. The search succeeds once every
+ * it was invoked no later than the first pending return. The search succeeds once every
  * completed operation is linearized; an INFO operation never placed did not take effect.
+ *
+ * <p>Pending INFO operations are what make searches explode, since each one can be tried at
+ * every dead end. Four reductions keep that in check, each preserving the verdict (the argument
+ * is at each site, and {@code LinearizabilityDifferentialTest} checks them against brute force):
+ * <ol>
+ *   <li>subset dominance in the {@link Memo};
+ *   <li>completed candidates before INFO ones, so configurations are first reached with as few
+ *       INFO operations as possible and dominance prunes the rest;
+ *   <li>INFO operations with equal search inputs are interchangeable "twins" (see
+ *       {@link #linkTwins}), helped by models that replace unread values
+ *       ({@link Model#unknownInputsForSearch});
+ *   <li>a legal read is linearized at once with no alternatives (see {@link #firstCandidate}),
+ *       which removes most dead ends, and with them most INFO retries.
+ * </ol>
  *
  * <p>References: Wing &amp; Gong, "Testing and verifying concurrent objects", 1993; Lowe,
  * "Testing for linearizability", 2017, §3.
@@ -74,13 +86,13 @@ final class WglSearch<S, I, O> {
             }
         }
         searchInputs.addAll(model.unknownInputsForSearch(searched));
-        isReadOnly = new boolean[searched.size()];
-        for (int op = 0; op < searched.size(); op++) {
-            isReadOnly[op] = model.isReadOnly(searched.get(op).input());
-        }
         if (searchInputs.size() != searched.size()) {
             throw new IllegalStateException("unknownInputsForSearch returned " + searchInputs.size()
                     + " inputs for " + searched.size() + " operations in partition " + partition.label());
+        }
+        isReadOnly = new boolean[searched.size()];
+        for (int op = 0; op < searched.size(); op++) {
+            isReadOnly[op] = model.isReadOnly(searched.get(op).input());
         }
         List<Node> entries = new ArrayList<>();
         List<Node> infoCalls = new ArrayList<>();
@@ -382,8 +394,11 @@ final class WglSearch<S, I, O> {
         }
     }
 
+    /** Uses the original input, not the search input, so the report shows the real values. */
     private String verdictOf(int op) {
-        List<S> successors = successors(op, deepest.state);
+        Operation<I, O> operation = operation(op);
+        List<S> successors = operation.hasResponded() ? successors(op, deepest.state)
+                : model.stepUnobserved(deepest.state, operation.input());
         if (successors.isEmpty()) {
             return "illegal in that state";
         }
@@ -444,10 +459,10 @@ final class WglSearch<S, I, O> {
 
         Frame(Node call, S stateBefore, int choice, Node blocking, boolean isForced) {
             this.call = call;
-            this.isForced = isForced;
             this.stateBefore = stateBefore;
             this.choice = choice;
             this.blocking = blocking;
+            this.isForced = isForced;
         }
     }
 
