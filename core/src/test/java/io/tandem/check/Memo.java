@@ -1,6 +1,7 @@
 package io.tandem.check;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +80,7 @@ final class Memo<S> {
                 return false;
             }
             Key that = (Key) other;
-            return hash == that.hash && java.util.Arrays.equals(words, that.words)
+            return hash == that.hash && Arrays.equals(words, that.words)
                     && state.equals(that.state);
         }
 

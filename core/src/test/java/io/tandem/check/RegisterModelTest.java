@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tandem.check.RegisterModel.Input;
 import io.tandem.check.RegisterModel.Output;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,16 @@ import org.junit.jupiter.api.Test;
 class RegisterModelTest {
 
     private static final RegisterModel<Integer> MODEL = new RegisterModel<>(0);
+
+    @Test
+    @DisplayName("an empty history, or one with only failed and unknown operations, passes")
+    void emptyHistories() {
+        assertOk(History.of(List.of()));
+        assertOk(History.of(
+                Operation.fail(1, 0, 10, write(1)),
+                Operation.info(2, 0, write(2)),
+                Operation.info(3, 5, read())));
+    }
 
     @Test
     @DisplayName("sequential write then read of the written value passes")
