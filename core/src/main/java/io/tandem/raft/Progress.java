@@ -18,6 +18,8 @@ final class Progress {
     boolean recentActive;
     /** Highest heartbeat round this follower has echoed (ReadIndex confirmation). */
     long roundAcked;
+    /** Match index when the previous heartbeat answer arrived: detects a stalled pipeline. */
+    long matchAtLastHeartbeat = -1;
     long snapshotIndex;
     long snapshotOffset;
     boolean snapshotChunkInFlight;
@@ -93,7 +95,9 @@ final class Progress {
         if (next - 1 != rejected) {
             return false;
         }
-        next = Math.max(Math.min(rejected, hint), match + 1);
+        // Not clamped to match + 1: a follower that lost acknowledged entries (a broken disk)
+        // must still be walked back to where its log really ends, or the probe loops forever.
+        next = Math.max(Math.min(rejected, hint), 1);
         probeSent = false;
         return true;
     }

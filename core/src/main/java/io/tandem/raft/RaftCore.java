@@ -788,7 +788,7 @@ public final class RaftCore {
                 return; // stale
             }
             pr.becomeProbe();
-            pr.next = Math.max(Math.min(r.index(), hint), pr.match + 1);
+            pr.next = Math.max(Math.min(r.index(), hint), 1);
         } else if (!pr.maybeDecrTo(r.index(), hint)) {
             return;
         }
@@ -812,9 +812,15 @@ public final class RaftCore {
             }
         } else {
             pr.probeSent = false;
-            if (pr.state == Progress.State.REPLICATE && pr.inflightsFull()) {
+            if (pr.state == Progress.State.REPLICATE && r.lastLogIndex() < pr.next - 1
+                    && pr.match == pr.matchAtLastHeartbeat) {
+                // No progress for a whole heartbeat and the follower lacks what we sent: an
+                // AppendEntries was lost. Fall back to probing from its match index.
+                pr.becomeProbe();
+            } else if (pr.state == Progress.State.REPLICATE && pr.inflightsFull()) {
                 pr.freeFirstInflight();
             }
+            pr.matchAtLastHeartbeat = pr.match;
             if (pr.match < log.lastIndex()) {
                 replicateTo(r.from(), pr, false);
             }

@@ -1,0 +1,26 @@
+package io.tandem.sim;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Seeded whole-cluster runs: safety invariants after every event, liveness after healing,
+ * linearizability of the client history at the end. Half the seeds run 3 nodes, half 5.
+ */
+@Execution(ExecutionMode.CONCURRENT)
+class RaftSimulationTest {
+
+    static Stream<Long> seeds() {
+        return Seeds.select(0x7A4D3E5EEDL).stream();
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void simulate(long seed) {
+        int nodes = Math.floorMod(seed, 2) == 0 ? 3 : 5;
+        SimulationRunner.runAndCheck(Simulator.Options.fromSeed(seed, nodes, "RaftSimulationTest"));
+    }
+}

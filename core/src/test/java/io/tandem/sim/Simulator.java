@@ -1,0 +1,970 @@
+package io.tandem.sim;
+
+import io.tandem.TandemException;
+import io.tandem.raft.ConfChange;
+import io.tandem.raft.Configuration;
+import io.tandem.raft.Entry;
+import io.tandem.raft.EntryType;
+import io.tandem.raft.HardState;
+import io.tandem.raft.Message;
+import io.tandem.raft.RaftConfig;
+import io.tandem.raft.RaftCore;
+import io.tandem.raft.ReadState;
+import io.tandem.raft.Ready;
+import io.tandem.raft.Role;
+import io.tandem.raft.SnapshotChunk;
+import io.tandem.raft.SnapshotMeta;
+import io.tandem.raft.SnapshotSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * A whole Raft cluster in one thread: a virtual clock, a simulated network (drop, duplicate,
+ * delay and reorder, symmetric and asymmetric partitions, swizzle-clogging), simulated disks
+ * (a crash loses unsynced writes and may tear the last one), crash/restart, clock drift and
+ * jumps, membership changes, leadership transfers, snapshots — and clients that retry.
+ *
+ * <p>One seed decides everything: topology, workload, fault <em>rates</em> (swarm testing,
+ * TigerBeetle's VOPR) and every individual fault. Invariants are checked after every event;
+ * client histories are checked for linearizability at the end.
+ */
+public final class Simulator {
+
+    /** What to run; {@link #fromSeed} derives the fault mix and the Raft settings from the seed. */
+    public record Options(long seed, int nodes, long safetyMs, long livenessMs, double dropRate,
+                          double duplicateRate, int maxDelayMs, boolean partitions, boolean crashes,
+                          boolean stormy, boolean membership, boolean transfers, boolean clockJumps,
+                          int snapshotEvery, int maxFsyncMs, boolean preVote, boolean checkQuorum,
+                          int electionTicks, int heartbeatTicks, long maxBytesPerAppend, int clients, int keys,
+                          List<RaftConfig.InjectedBug> bugs, String replayTest) {
+
+        /** Swarm testing: each seed draws its own mix, so rare combinations get their turn. */
+        public static Options fromSeed(long seed, int nodes, String replayTest) {
+            SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
+            int election = 5 + r.nextInt(16);
+            return new Options(seed, nodes, 6_000 + r.nextInt(6_000), 12_000,
+                    r.nextInt(4) == 0 ? 0 : r.nextDouble() * 0.08,
+                    r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.05,
+                    2 + r.nextInt(r.nextBoolean() ? 10 : 40),
+                    r.nextInt(5) != 0, r.nextInt(4) != 0, r.nextInt(3) == 0, r.nextInt(3) == 0, r.nextInt(3) == 0,
+                    r.nextBoolean(), r.nextBoolean() ? 10 + r.nextInt(40) : 200 + r.nextInt(200),
+                    r.nextBoolean() ? 4 : 10 + r.nextInt(60),
+                    r.nextInt(10) < 7, r.nextInt(10) < 7, election, 1 + r.nextInt(Math.min(3, election / 3)),
+                    r.nextBoolean() ? 1 : 2048, 2 + r.nextInt(3), 1 + r.nextInt(3), List.of(), replayTest);
+        }
+
+        public Options withBugs(List<RaftConfig.InjectedBug> b) {
+            return new Options(seed, nodes, safetyMs, livenessMs, dropRate, duplicateRate, maxDelayMs, partitions,
+                    crashes, stormy, membership, transfers, clockJumps, snapshotEvery, maxFsyncMs, preVote,
+                    checkQuorum, electionTicks, heartbeatTicks, maxBytesPerAppend, clients, keys, b, replayTest);
+        }
+
+        public Options withPhases(long safety, long liveness) {
+            return new Options(seed, nodes, safety, liveness, dropRate, duplicateRate, maxDelayMs, partitions,
+                    crashes, stormy, membership, transfers, clockJumps, snapshotEvery, maxFsyncMs, preVote,
+                    checkQuorum, electionTicks, heartbeatTicks, maxBytesPerAppend, clients, keys, bugs, replayTest);
+        }
+    }
+
+    static final int TICK_MS = 10;
+    static final int CLIENT_TIMEOUT_MS = 400;
+    static final int MAX_QUEUED_EVENTS = 200_000;
+
+    private record Event(long time, long seq, Runnable action) {
+    }
+
+    private final Options opt;
+    private final SplittableRandom rnd;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>((a, b) ->
+            a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+    private long now;
+    private long eventSeq;
+    private long steps;
+
+    // Network.
+    private final TreeSet<String> blocked = new TreeSet<>();
+    private double dropRate;
+    private double duplicateRate;
+
+    // Nodes.
+    private final TreeMap<String, SimNode> nodes = new TreeMap<>();
+    private final Configuration bootstrap;
+    private int nextSpare;
+
+    // Clients and history.
+    private final List<SimClient> clients = new ArrayList<>();
+    private final List<HistoryOp> history = new ArrayList<>();
+    private boolean clientsRunning = true;
+    private boolean staleReads;
+    private long healTime = -1;
+
+    // Invariant state.
+    private final TreeMap<Long, String> leaderByTerm = new TreeMap<>();
+    private final HashMap<Long, Entry> committed = new HashMap<>();
+    private long maxCommitted;
+    private final HashMap<Long, Entry> appliedEntries = new HashMap<>();
+    private final HashMap<Long, HashMap<Long, Entry>> byIndexTerm = new HashMap<>();
+    private long maxTermSeen;
+
+    public Simulator(Options opt) {
+        this.opt = opt;
+        this.rnd = new SplittableRandom(opt.seed());
+        this.dropRate = opt.dropRate();
+        this.duplicateRate = opt.duplicateRate();
+        LinkedHashMap<String, String> voters = new LinkedHashMap<>();
+        for (int i = 1; i <= opt.nodes(); i++) {
+            voters.put("n" + i, "sim:" + i);
+        }
+        bootstrap = Configuration.ofVoters(voters);
+        nextSpare = opt.nodes() + 1;
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /** Runs the safety phase then the liveness phase; throws {@link SimulationFailure} on any violation. */
+    public Result run() {
+        for (String id : bootstrap.voters().keySet()) {
+            SimNode n = new SimNode(id, rnd.split());
+            nodes.put(id, n);
+            n.start(bootstrap);
+        }
+        for (int c = 0; c < opt.clients(); c++) {
+            SimClient client = new SimClient(c);
+            clients.add(client);
+            schedule(rnd.nextInt(50), client::nextOp);
+        }
+        scheduleNemesis(500 + rnd.nextInt(500));
+        runUntil(opt.safetyMs());
+        heal();
+        runUntil(opt.safetyMs() + opt.livenessMs() * 7 / 10);
+        clientsRunning = false;
+        runUntil(opt.safetyMs() + opt.livenessMs());
+        checkLiveness();
+        checkLogMatching();
+        for (SimClient c : clients) {
+            c.abandon();
+        }
+        return new Result(List.copyOf(history), steps, leaderByTerm.size());
+    }
+
+    /** What a run produced, for the linearizability check and for reporting. */
+    public record Result(List<HistoryOp> history, long steps, int terms) {
+    }
+
+    private void runUntil(long endMs) {
+        while (!queue.isEmpty() && queue.peek().time() <= endMs) {
+            Event e = queue.poll();
+            now = e.time();
+            steps++;
+            e.action().run();
+            checkStepInvariants();
+            if (queue.size() > MAX_QUEUED_EVENTS) {
+                throw fail("EventStorm", queue.size() + " events queued: messages multiply without bound; nodes: "
+                        + describeNodes() + " sent: " + sentByKind);
+            }
+            if (steps % 500 == 0) {
+                checkLogMatching();
+            }
+        }
+        now = endMs;
+    }
+
+    private void schedule(long delayMs, Runnable action) {
+        queue.add(new Event(now + delayMs, eventSeq++, action));
+    }
+
+    private SimulationFailure fail(String invariant, String detail) {
+        return new SimulationFailure(invariant, opt.seed(), opt.nodes(), steps, now, detail, opt.replayTest());
+    }
+
+    // ------------------------------------------------------------------ network
+
+    private final TreeMap<String, Long> sentByKind = new TreeMap<>();
+
+    private final HashMap<String, String> votesGranted = new HashMap<>();
+
+    /** §5.2: each server votes for at most one candidate in a given term — observed on the wire. */
+    private void checkVoteOnce(Message m) {
+        if (m instanceof io.tandem.raft.RequestVoteResponse r && r.granted() && !r.preVote()) {
+            String prev = votesGranted.putIfAbsent(r.from() + "@" + r.term(), r.to());
+            if (prev != null && !prev.equals(r.to())) {
+                throw fail("VoteOnce", r.from() + " voted for " + prev + " and for " + r.to() + " in term " + r.term());
+            }
+        }
+    }
+
+    private void send(Message m) {
+        checkVoteOnce(m);
+        sentByKind.merge(m.kind() + " " + m.from() + ">" + m.to(), 1L, Long::sum);
+        if (rnd.nextDouble() < dropRate || isBlocked(m.from(), m.to())) {
+            return;
+        }
+        deliverLater(m);
+        if (rnd.nextDouble() < duplicateRate) {
+            deliverLater(m);
+        }
+    }
+
+    private void deliverLater(Message m) {
+        int delay = 1 + rnd.nextInt(opt.maxDelayMs());
+        if (rnd.nextInt(100) == 0) {
+            delay += rnd.nextInt(200); // an occasional straggler reorders messages
+        }
+        schedule(delay, () -> {
+            SimNode to = nodes.get(m.to());
+            if (to != null && to.up && !isBlocked(m.from(), m.to())) {
+                to.receive(m);
+            }
+        });
+    }
+
+    private boolean isBlocked(String from, String to) {
+        return blocked.contains(from + ">" + to);
+    }
+
+    private void block(String from, String to) {
+        blocked.add(from + ">" + to);
+    }
+
+    // ------------------------------------------------------------------ nemesis
+
+    private void scheduleNemesis(long delay) {
+        schedule(delay, () -> {
+            if (now >= opt.safetyMs()) {
+                return;
+            }
+            nemesisStep();
+            scheduleNemesis(opt.stormy() ? 30 + rnd.nextInt(300) : 200 + rnd.nextInt(1300));
+        });
+    }
+
+    private void nemesisStep() {
+        int choice = rnd.nextInt(10);
+        List<String> up = upNodes();
+        if (choice < 3 && opt.partitions()) {
+            partition(up);
+        } else if (choice == 3 && opt.partitions()) {
+            blocked.clear();
+        } else if (choice < 6 && opt.crashes() && !up.isEmpty()) {
+            SimNode leader = currentLeader();
+            SimNode victim = leader != null && rnd.nextInt(3) == 0 ? leader : nodes.get(up.get(rnd.nextInt(up.size())));
+            crashAndRestart(victim);
+            if (opt.stormy() && rnd.nextInt(3) == 0 && up.size() > 1) {
+                crashAndRestart(nodes.get(up.get(rnd.nextInt(up.size()))));
+            }
+        } else if (choice == 6 && opt.membership()) {
+            membershipStep();
+        } else if (choice == 7 && opt.transfers()) {
+            SimNode leader = currentLeader();
+            if (leader != null) {
+                List<String> voters = new ArrayList<>(leader.core.configuration().voters().keySet());
+                String target = voters.get(rnd.nextInt(voters.size()));
+                try {
+                    leader.core.transferLeadership(target);
+                } catch (TandemException e) {
+                    // not possible right now; the nemesis tries something else later
+                }
+                leader.processReady();
+            }
+        } else if (choice == 8 && opt.clockJumps() && !up.isEmpty()) {
+            SimNode n = nodes.get(up.get(rnd.nextInt(up.size())));
+            n.clockOffsetMs += rnd.nextInt(20_000) - 10_000;
+        } else if (choice == 9 && opt.partitions()) {
+            swizzle(up);
+        }
+    }
+
+    private void crashAndRestart(SimNode victim) {
+        if (!victim.up) {
+            return;
+        }
+        victim.crash();
+        schedule(opt.stormy() ? 10 + rnd.nextInt(300) : 100 + rnd.nextInt(2000), () -> {
+            if (!victim.up && !victim.retired) {
+                victim.restart();
+            }
+        });
+    }
+
+    private void partition(List<String> up) {
+        blocked.clear();
+        if (up.size() < 2) {
+            return;
+        }
+        List<String> all = new ArrayList<>(nodes.keySet());
+        int kind = rnd.nextInt(4);
+        if (kind == 0) { // random halves
+            TreeSet<String> side = new TreeSet<>();
+            for (String n : all) {
+                if (rnd.nextBoolean()) {
+                    side.add(n);
+                }
+            }
+            for (String a : all) {
+                for (String b : all) {
+                    if (side.contains(a) != side.contains(b)) {
+                        block(a, b);
+                    }
+                }
+            }
+        } else if (kind == 1) { // isolate one node, often the leader
+            SimNode leader = currentLeader();
+            String victim = leader != null && rnd.nextBoolean() ? leader.id : all.get(rnd.nextInt(all.size()));
+            for (String b : all) {
+                if (!b.equals(victim)) {
+                    block(victim, b);
+                    block(b, victim);
+                }
+            }
+        } else if (kind == 2) { // asymmetric: some links one way only
+            for (String a : all) {
+                for (String b : all) {
+                    if (!a.equals(b) && rnd.nextInt(4) == 0) {
+                        block(a, b);
+                    }
+                }
+            }
+        } else { // bridge: two halves that both see one node
+            String bridge = all.get(rnd.nextInt(all.size()));
+            TreeSet<String> side = new TreeSet<>();
+            for (String n : all) {
+                if (!n.equals(bridge) && rnd.nextBoolean()) {
+                    side.add(n);
+                }
+            }
+            for (String a : all) {
+                for (String b : all) {
+                    if (!a.equals(bridge) && !b.equals(bridge) && side.contains(a) != side.contains(b)) {
+                        block(a, b);
+                    }
+                }
+            }
+        }
+    }
+
+    /** FoundationDB's swizzle-clog: clog nodes one by one, then unclog them in reverse order. */
+    private void swizzle(List<String> up) {
+        List<String> order = new ArrayList<>(up);
+        for (int i = order.size() - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            String t = order.get(i);
+            order.set(i, order.get(j));
+            order.set(j, t);
+        }
+        int n = 1 + rnd.nextInt(Math.max(1, order.size()));
+        List<String> all = new ArrayList<>(nodes.keySet());
+        for (int i = 0; i < n; i++) {
+            String victim = order.get(i);
+            schedule(i * 50L, () -> all.forEach(o -> {
+                if (!o.equals(victim)) {
+                    block(victim, o);
+                    block(o, victim);
+                }
+            }));
+            schedule(600 + (n - i) * 50L, () -> blocked.removeIf(l -> l.startsWith(victim + ">") || l.endsWith(">" + victim)));
+        }
+    }
+
+    private void membershipStep() {
+        SimNode leader = currentLeader();
+        if (leader == null) {
+            return;
+        }
+        Configuration cfg = leader.core.configuration();
+        try {
+            int action = rnd.nextInt(3);
+            if (action == 0 && cfg.learners().isEmpty() && nodes.size() < opt.nodes() + 4) {
+                String id = "n" + nextSpare++;
+                SimNode joiner = new SimNode(id, rnd.split());
+                nodes.put(id, joiner);
+                joiner.start(Configuration.EMPTY);
+                leader.core.proposeConfChange(ConfChange.addLearner(id, "sim:" + id));
+            } else if (action == 1 && !cfg.learners().isEmpty()) {
+                leader.core.proposeConfChange(ConfChange.promote(cfg.learners().firstKey()));
+            } else if (action == 2 && cfg.voters().size() > opt.nodes()) {
+                List<String> voters = new ArrayList<>(cfg.voters().keySet());
+                String victim = voters.get(rnd.nextInt(voters.size()));
+                leader.core.proposeConfChange(ConfChange.remove(victim));
+            }
+        } catch (TandemException e) {
+            // refused (change pending, learner behind, not yet committed in term): try later
+        }
+        leader.processReady();
+    }
+
+    private void heal() {
+        healTime = now;
+        blocked.clear();
+        dropRate = 0;
+        duplicateRate = 0;
+        for (SimNode n : nodes.values()) {
+            if (!n.up && !n.retired) {
+                n.restart();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ invariants
+
+    private void checkStepInvariants() {
+        for (SimNode n : nodes.values()) {
+            if (!n.up) {
+                continue;
+            }
+            RaftCore c = n.core;
+            maxTermSeen = Math.max(maxTermSeen, c.term());
+            if (c.commitIndex() < n.lastCommitSeen) {
+                throw fail("CommitMonotonic", n.id + " commit went from " + n.lastCommitSeen + " to " + c.commitIndex());
+            }
+            recordCommitted(n);
+            if (c.role() == Role.LEADER) {
+                String prev = leaderByTerm.putIfAbsent(c.term(), n.id);
+                if (prev != null && !prev.equals(n.id)) {
+                    throw fail("ElectionSafety", "term " + c.term() + " has two leaders: " + prev + " and " + n.id);
+                }
+                if (n.leaderCheckedTerm != c.term()) {
+                    n.leaderCheckedTerm = c.term();
+                    checkLeaderCompleteness(n);
+                }
+            }
+        }
+    }
+
+    private void recordCommitted(SimNode n) {
+        RaftCore c = n.core;
+        for (long i = Math.max(n.lastCommitSeen, c.snapshotIndex()) + 1; i <= c.commitIndex(); i++) {
+            Entry e = c.entryAt(i);
+            if (e == null) {
+                continue;
+            }
+            Entry prev = committed.putIfAbsent(i, e);
+            if (prev != null && !prev.equals(e)) {
+                throw fail("StateMachineSafety", n.id + " committed " + e + " at index " + i + " but " + prev
+                        + " was committed there before");
+            }
+            maxCommitted = Math.max(maxCommitted, i);
+        }
+        n.lastCommitSeen = c.commitIndex();
+    }
+
+    private void checkLeaderCompleteness(SimNode n) {
+        RaftCore c = n.core;
+        for (long i = c.snapshotIndex() + 1; i <= maxCommitted; i++) {
+            Entry want = committed.get(i);
+            if (want == null) {
+                continue;
+            }
+            Entry have = c.entryAt(i);
+            if (!want.equals(have)) {
+                throw fail("LeaderCompleteness", n.id + " became leader of term " + c.term() + " without committed "
+                        + want + " (has " + have + ", last index " + c.lastIndex() + ")");
+            }
+        }
+    }
+
+    private void checkEntriesUnique(String node, List<Entry> entries) {
+        for (Entry e : entries) {
+            Entry prev = byIndexTerm.computeIfAbsent(e.index(), k -> new HashMap<>()).putIfAbsent(e.term(), e);
+            if (prev != null && !prev.equals(e)) {
+                throw fail("LogMatching", node + " holds " + e + " but another log holds " + prev
+                        + " with the same index and term");
+            }
+        }
+    }
+
+    private void checkApplied(SimNode n, Entry e) {
+        Entry prev = appliedEntries.putIfAbsent(e.index(), e);
+        if (prev != null && !prev.equals(e)) {
+            throw fail("AppliedPrefix", n.id + " applied " + e + " at index " + e.index() + " but another node applied "
+                    + prev);
+        }
+    }
+
+    /** §5.3 Log Matching, pairwise: if two logs agree on an entry's term, they agree on everything before it. */
+    private void checkLogMatching() {
+        List<SimNode> up = new ArrayList<>();
+        for (SimNode n : nodes.values()) {
+            if (n.up) {
+                up.add(n);
+            }
+        }
+        for (int a = 0; a < up.size(); a++) {
+            for (int b = a + 1; b < up.size(); b++) {
+                RaftCore x = up.get(a).core;
+                RaftCore y = up.get(b).core;
+                long lo = Math.max(x.snapshotIndex(), y.snapshotIndex()) + 1;
+                long hi = Math.min(x.lastIndex(), y.lastIndex());
+                long i = hi;
+                while (i >= lo && x.termAt(i) != y.termAt(i)) {
+                    i--;
+                }
+                for (; i >= lo; i--) {
+                    if (!x.entryAt(i).equals(y.entryAt(i))) {
+                        throw fail("LogMatching", x.id() + " and " + y.id() + " differ at index " + i + ": "
+                                + x.entryAt(i) + " vs " + y.entryAt(i));
+                    }
+                }
+            }
+        }
+    }
+
+    private void checkLiveness() {
+        SimNode leader = currentLeader();
+        if (leader == null) {
+            throw fail("Liveness", "no leader " + opt.livenessMs() + "ms after healing; nodes: " + describeNodes());
+        }
+        Configuration cfg = leader.core.configuration();
+        for (String member : cfg.members()) {
+            SimNode n = nodes.get(member);
+            if (n == null || !n.up) {
+                throw fail("Liveness", "member " + member + " is not running after healing");
+            }
+            if (n.lastApplied < leader.core.commitIndex()) {
+                throw fail("Liveness", "member " + member + " applied " + n.lastApplied + " < leader commit "
+                        + leader.core.commitIndex() + " after healing; nodes: " + describeNodes());
+            }
+        }
+        for (SimClient c : clients) {
+            if (c.lastCompletedInvoke < healTime) {
+                throw fail("Liveness", "client " + c.id + " completed no operation invoked after healing at " + healTime
+                        + "ms; nodes: " + describeNodes());
+            }
+        }
+    }
+
+    private String describeNodes() {
+        StringBuilder sb = new StringBuilder();
+        for (SimNode n : nodes.values()) {
+            sb.append(n.up ? n.core.toString() : n.id + "(down)").append(' ');
+        }
+        return sb.toString();
+    }
+
+    private SimNode currentLeader() {
+        SimNode best = null;
+        for (SimNode n : nodes.values()) {
+            if (n.up && n.core.isLeader() && (best == null || n.core.term() > best.core.term())) {
+                best = n;
+            }
+        }
+        return best;
+    }
+
+    private List<String> upNodes() {
+        List<String> up = new ArrayList<>();
+        nodes.forEach((id, n) -> {
+            if (n.up) {
+                up.add(id);
+            }
+        });
+        return up;
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    /** A request from a client, as the node holds it until it can answer. */
+    private record Request(SimClient client, long seq, long attempt, SimKv.Command command, String readKey) {
+    }
+
+    private final class SimNode implements SnapshotSource {
+        final String id;
+        final SplittableRandom random;
+        final SimDisk disk = new SimDisk();
+        final double tickScale;
+        long clockOffsetMs;
+        boolean up;
+        boolean retired;
+        int incarnation;
+        RaftCore core;
+        SimKv kv;
+        long lastApplied;
+        long lastSnapshotIndex;
+        long lastCommitSeen;
+        long leaderCheckedTerm = -1;
+        boolean fsyncInFlight;
+        final ArrayDeque<Object[]> waitingForSync = new ArrayDeque<>();
+        final TreeMap<String, Request> writes = new TreeMap<>();
+        final TreeMap<Long, Request> reads = new TreeMap<>();
+        final TreeMap<Long, Long> readIndexes = new TreeMap<>();
+        long nextReadContext;
+        Configuration initial;
+
+        SimNode(String id, SplittableRandom random) {
+            this.id = id;
+            this.random = random;
+            this.tickScale = 0.95 + random.nextDouble() * 0.1; // ±5% clock drift
+        }
+
+        void start(Configuration initialConfig) {
+            this.initial = initialConfig;
+            boot();
+        }
+
+        private void boot() {
+            incarnation++;
+            up = true;
+            RaftConfig.Builder b = RaftConfig.builder(id).electionTimeoutTicks(opt.electionTicks())
+                    .heartbeatTicks(opt.heartbeatTicks()).preVote(opt.preVote()).checkQuorum(opt.checkQuorum())
+                    .maxBytesPerAppend(opt.maxBytesPerAppend()).maxInflightMessages(8).maxInflightBytes(16 * 1024)
+                    .snapshotChunkBytes(64 + random.nextInt(512)).learnerCatchUpMaxLagEntries(20);
+            for (RaftConfig.InjectedBug bug : opt.bugs()) {
+                b.injectBugForTesting(bug);
+            }
+            SnapshotMeta base = disk.snapshotMeta != null ? disk.snapshotMeta : new SnapshotMeta(0, 0, initial);
+            kv = disk.snapshotData != null ? SimKv.restore(disk.snapshotData) : new SimKv();
+            core = new RaftCore(b.build(), random.split(), () -> (long) (now * tickScale) + clockOffsetMs, this,
+                    disk.hardState, base, disk.entriesAfterSnapshot());
+            lastApplied = base.index();
+            lastSnapshotIndex = base.index();
+            lastCommitSeen = core.commitIndex();
+            leaderCheckedTerm = -1;
+            fsyncInFlight = false;
+            scheduleTick();
+        }
+
+        void crash() {
+            up = false;
+            disk.crash(random);
+            waitingForSync.clear();
+            writes.clear();
+            reads.clear();
+            readIndexes.clear();
+        }
+
+        void restart() {
+            boot();
+        }
+
+        private void scheduleTick() {
+            int inc = incarnation;
+            schedule(Math.max(1, Math.round(TICK_MS * tickScale)), () -> {
+                if (up && incarnation == inc) {
+                    core.tick();
+                    processReady();
+                    scheduleTick();
+                }
+            });
+        }
+
+        void receive(Message m) {
+            core.step(m);
+            processReady();
+        }
+
+        void processReady() {
+            while (up && core.hasReady()) {
+                Ready rd = core.ready();
+                handle(rd);
+                core.advance(rd);
+                maybeSnapshot();
+            }
+        }
+
+        private void handle(Ready rd) {
+            if (rd.hardState() != null) {
+                disk.hardState = rd.hardState();
+            }
+            rd.messages().forEach(Simulator.this::send);
+            if (!rd.entries().isEmpty()) {
+                checkEntriesUnique(id, rd.entries());
+                disk.write(rd.entries());
+                startSync();
+            }
+            boolean doneChunk = false;
+            for (SnapshotChunk ch : rd.snapshotChunks()) {
+                disk.receiveChunk(ch.index(), ch.offset(), ch.data());
+                doneChunk |= ch.done();
+            }
+            if (rd.snapshot() != null) {
+                disk.installReceived(rd.snapshot());
+                kv = SimKv.restore(disk.snapshotData);
+                lastApplied = rd.snapshot().index();
+                lastSnapshotIndex = rd.snapshot().index();
+            } else if (doneChunk) {
+                disk.discardReceived();
+            }
+            for (Message m : rd.persistedMessages()) {
+                if (disk.durableOpSeq() >= disk.lastOpSeq()) {
+                    send(m);
+                } else {
+                    waitingForSync.add(new Object[] {disk.lastOpSeq(), m});
+                }
+            }
+            for (Entry e : rd.committedEntries()) {
+                apply(e);
+            }
+            for (ReadState rs : rd.readStates()) {
+                readIndexes.put(rs.context(), rs.index());
+            }
+            for (long ctx : rd.readFailures()) {
+                Request r = reads.remove(ctx);
+                readIndexes.remove(ctx);
+                if (r != null) {
+                    reply(r, "fail", null);
+                }
+            }
+            serveReads();
+        }
+
+        private void startSync() {
+            if (fsyncInFlight || !disk.hasPending()) {
+                return;
+            }
+            fsyncInFlight = true;
+            long target = disk.lastOpSeq();
+            int inc = incarnation;
+            schedule(1 + random.nextInt(opt.maxFsyncMs()), () -> {
+                if (!up || incarnation != inc) {
+                    return;
+                }
+                disk.sync(target);
+                fsyncInFlight = false;
+                while (!waitingForSync.isEmpty() && (long) waitingForSync.peek()[0] <= target) {
+                    send((Message) waitingForSync.poll()[1]);
+                }
+                Entry last = disk.lastDurable();
+                if (last != null) {
+                    core.onPersisted(last.index(), last.term());
+                }
+                startSync();
+                processReady();
+            });
+        }
+
+        private void apply(Entry e) {
+            checkApplied(this, e);
+            lastApplied = e.index();
+            if (e.type() != EntryType.NORMAL) {
+                return;
+            }
+            SimKv.Command cmd = SimKv.Command.decode(e.payload());
+            String result = kv.apply(cmd);
+            Request r = writes.remove(cmd.client() + ":" + cmd.seq());
+            if (r != null) {
+                reply(r, "ok", result);
+            }
+        }
+
+        private void serveReads() {
+            List<Long> done = new ArrayList<>();
+            for (Map.Entry<Long, Long> e : readIndexes.entrySet()) {
+                if (e.getValue() <= lastApplied) {
+                    done.add(e.getKey());
+                }
+            }
+            for (long ctx : done) {
+                readIndexes.remove(ctx);
+                Request r = reads.remove(ctx);
+                if (r != null) {
+                    reply(r, "ok", kv.read(r.readKey()));
+                }
+            }
+        }
+
+        private void maybeSnapshot() {
+            if (lastApplied - lastSnapshotIndex < opt.snapshotEvery() || lastApplied > core.appliedIndex()) {
+                return;
+            }
+            SnapshotMeta meta = core.snapshotMetaAt(lastApplied);
+            disk.saveSnapshot(meta, kv.snapshot());
+            core.compact(lastApplied);
+            lastSnapshotIndex = lastApplied;
+        }
+
+        void handleRequest(Request r) {
+            if (!up) {
+                return;
+            }
+            if (r.command() != null) {
+                if (!core.isLeader()) {
+                    reply(r, "redirect", core.leaderId());
+                    return;
+                }
+                try {
+                    core.propose(r.command().encode());
+                    writes.put(r.command().client() + ":" + r.command().seq(), r);
+                } catch (TandemException e) {
+                    reply(r, "redirect", core.leaderId());
+                }
+            } else if (staleReads) {
+                reply(r, "ok", kv.read(r.readKey()));
+            } else {
+                long ctx = ++nextReadContext;
+                reads.put(ctx, r);
+                core.readIndex(ctx);
+            }
+            processReady();
+        }
+
+        private void reply(Request r, String kind, String value) {
+            int inc = incarnation;
+            schedule(1 + random.nextInt(5), () -> {
+                if (incarnation == inc) {
+                    r.client().onReply(r.seq(), r.attempt(), kind, value, id);
+                }
+            });
+        }
+
+        @Override
+        public long snapshotSize(long index) {
+            requireSnapshot(index);
+            return disk.snapshotData.length;
+        }
+
+        @Override
+        public byte[] readSnapshotChunk(long index, long offset, int maxBytes) {
+            requireSnapshot(index);
+            int from = (int) Math.min(offset, disk.snapshotData.length);
+            int to = (int) Math.min((long) from + maxBytes, disk.snapshotData.length);
+            return Arrays.copyOfRange(disk.snapshotData, from, to);
+        }
+
+        private void requireSnapshot(long index) {
+            if (disk.snapshotMeta == null || disk.snapshotMeta.index() != index) {
+                throw new IllegalStateException(id + " asked for snapshot " + index + " but holds "
+                        + disk.snapshotMeta);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ clients
+
+    private final class SimClient {
+        final int id;
+        long seq;
+        long attempt;
+        int attempts;
+        String target;
+        String type;
+        String key;
+        String value;
+        String expected;
+        long invokeMs;
+        boolean active;
+        long lastCompletedInvoke = -1;
+        String lastSeen = "";
+
+        SimClient(int id) {
+            this.id = id;
+        }
+
+        void nextOp() {
+            if (!clientsRunning) {
+                return;
+            }
+            seq++;
+            attempts = 0;
+            key = "k" + rnd.nextInt(opt.keys());
+            int kind = rnd.nextInt(10);
+            type = kind < 4 ? "read" : kind < 8 ? "put" : "cas";
+            value = "c" + id + "-" + seq;
+            expected = type.equals("cas") ? (rnd.nextBoolean() ? lastSeen : "c" + rnd.nextInt(opt.clients()) + "-"
+                    + Math.max(1, seq - 1 - rnd.nextInt(3))) : null;
+            invokeMs = now;
+            active = true;
+            sendAttempt();
+        }
+
+        private void sendAttempt() {
+            attempt++;
+            attempts++;
+            if (target == null || nodes.get(target) == null || rnd.nextInt(5) == 0) {
+                List<String> ids = new ArrayList<>(nodes.keySet());
+                target = ids.get(rnd.nextInt(ids.size()));
+            }
+            SimNode node = nodes.get(target);
+            SimKv.Command cmd = type.equals("read") ? null : new SimKv.Command(id, seq, type, key, value, expected);
+            Request r = new Request(this, seq, attempt, cmd, key);
+            schedule(1 + rnd.nextInt(5), () -> node.handleRequest(r));
+            long a = attempt;
+            schedule(CLIENT_TIMEOUT_MS, () -> {
+                if (active && attempt == a) {
+                    retry(null);
+                }
+            });
+        }
+
+        private void retry(String hint) {
+            if (attempts >= 30) {
+                abandon();
+                schedule(1, this::nextOp);
+                return;
+            }
+            if (hint != null) {
+                target = hint;
+            } else {
+                target = null;
+            }
+            long a = attempt;
+            schedule(5 + rnd.nextInt(20), () -> {
+                if (active && attempt == a) {
+                    sendAttempt();
+                }
+            });
+        }
+
+        void onReply(long replySeq, long replyAttempt, String kind, String v, String from) {
+            if (!active || replySeq != seq) {
+                return;
+            }
+            switch (kind) {
+                case "ok" -> {
+                    active = false;
+                    record(HistoryOp.Status.OK, v);
+                    if (type.equals("read")) {
+                        lastSeen = v;
+                    }
+                    lastCompletedInvoke = invokeMs;
+                    schedule(rnd.nextInt(20), this::nextOp);
+                }
+                case "redirect" -> {
+                    if (replyAttempt == attempt) {
+                        retry(v);
+                    }
+                }
+                default -> {
+                    if (replyAttempt == attempt) {
+                        retry(null);
+                    }
+                }
+            }
+        }
+
+        /** Gives up on the current operation: writes become indeterminate, reads are dropped. */
+        void abandon() {
+            if (!active) {
+                return;
+            }
+            active = false;
+            if (!type.equals("read")) {
+                record(HistoryOp.Status.INFO, null);
+            }
+        }
+
+        private void record(HistoryOp.Status status, String output) {
+            history.add(new HistoryOp(id, invokeMs, status == HistoryOp.Status.OK ? now : Long.MAX_VALUE, type, key,
+                    value, expected, output, status));
+        }
+    }
+
+    /** Self-test of the history check: nodes answer reads from local state, without ReadIndex. */
+    public Simulator serveStaleReadsForTesting() {
+        staleReads = true;
+        return this;
+    }
+
+    /** For scenario tests: run a custom action against the cluster at a given virtual time. */
+    public void at(long timeMs, Consumer<Simulator> action) {
+        queue.add(new Event(timeMs, eventSeq++, () -> action.accept(this)));
+    }
+}
