@@ -957,6 +957,103 @@ public final class Simulator {
         }
     }
 
+    // ------------------------------------------------------------------ scripted scenarios
+
+    /** Options for a scripted scenario: no random faults, no clients; the script drives everything. */
+    public static Options scripted(long seed, int nodes, int snapshotEvery) {
+        return new Options(seed, nodes, 0, 0, 0, 0, 5, false, false, false, false, false, false, snapshotEvery, 3,
+                true, true, 10, 1, 2048, 0, 1, List.of(), "ScenarioSimulationTest");
+    }
+
+    /** Boots the founding nodes for a scripted scenario. */
+    public Simulator startScripted() {
+        for (String id : bootstrap.voters().keySet()) {
+            SimNode n = new SimNode(id, rnd.split());
+            nodes.put(id, n);
+            n.start(bootstrap);
+        }
+        return this;
+    }
+
+    public void runFor(long ms) {
+        runUntil(now + ms);
+    }
+
+    public long nowMs() {
+        return now;
+    }
+
+    /** Cuts every link between {@code id} and the other nodes, both ways. */
+    public void isolate(String id) {
+        for (String other : nodes.keySet()) {
+            if (!other.equals(id)) {
+                block(id, other);
+                block(other, id);
+            }
+        }
+    }
+
+    public void healNetwork() {
+        blocked.clear();
+    }
+
+    public void crash(String id) {
+        nodes.get(id).crash();
+    }
+
+    public void restart(String id) {
+        nodes.get(id).restart();
+    }
+
+    /** The highest-term live leader, or null. */
+    public String leaderId() {
+        SimNode l = currentLeader();
+        return l == null ? null : l.id;
+    }
+
+    public RaftCore core(String id) {
+        return nodes.get(id).core;
+    }
+
+    public long appliedIndex(String id) {
+        return nodes.get(id).lastApplied;
+    }
+
+    /** Proposes a put on the current leader (as client 99) and returns its log index. */
+    public long proposeOnLeader(String key, String value) {
+        SimNode l = currentLeader();
+        if (l == null) {
+            throw new IllegalStateException("no leader at " + now + "ms: " + describeNodes());
+        }
+        long index = l.core.propose(new SimKv.Command(99, ++scriptSeq, "put", key, value, null).encode());
+        l.processReady();
+        return index;
+    }
+
+    private long scriptSeq;
+
+    /** Starts an empty node that will join once a leader adds it. */
+    public void startJoiner(String id) {
+        SimNode joiner = new SimNode(id, rnd.split());
+        nodes.put(id, joiner);
+        joiner.start(Configuration.EMPTY);
+    }
+
+    /** Runs an action against the current leader's core, then lets it emit what it must. */
+    public void onLeader(Consumer<RaftCore> action) {
+        SimNode l = currentLeader();
+        if (l == null) {
+            throw new IllegalStateException("no leader at " + now + "ms: " + describeNodes());
+        }
+        action.accept(l.core);
+        l.processReady();
+    }
+
+    public void checkSafetyNow() {
+        checkStepInvariants();
+        checkLogMatching();
+    }
+
     /** Self-test of the history check: nodes answer reads from local state, without ReadIndex. */
     public Simulator serveStaleReadsForTesting() {
         staleReads = true;
