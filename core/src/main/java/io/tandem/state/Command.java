@@ -1,0 +1,69 @@
+package io.tandem.state;
+
+/**
+ * A command for the replicated state machine. Immutable records; byte arrays are read-only by
+ * convention. Every command except {@link OpenSession} runs inside a session (see {@link Envelope}).
+ */
+public sealed interface Command permits Command.OpenSession, Command.KeepAlive, Command.CloseSession,
+        Command.Put, Command.Delete, Command.Tick {
+
+    /** Stable one-byte code used by {@link CommandCodec}; part of the log format. */
+    byte code();
+
+    /** Opens a session for {@code nodeId}; the session id is the index of this entry. */
+    record OpenSession(String nodeId, long timeoutMs) implements Command {
+        @Override
+        public byte code() {
+            return 1;
+        }
+    }
+
+    /** Renews the envelope's session; its deadline becomes entry time + timeout. */
+    record KeepAlive() implements Command {
+        @Override
+        public byte code() {
+            return 2;
+        }
+    }
+
+    /** Closes the envelope's session and releases everything it owns, in this apply. */
+    record CloseSession() implements Command {
+        @Override
+        public byte code() {
+            return 3;
+        }
+    }
+
+    /**
+     * Writes a record.
+     *
+     * @param expectedVersion {@link #ANY_VERSION} for an unconditional write, 0 to create only
+     *                        if absent, n to write only if the current version is n
+     * @param ttlMs           0 for no expiry, otherwise the record expires at entry time + ttl
+     * @param ephemeral       bind the record to the envelope's session: deleted when it ends
+     */
+    record Put(String key, byte[] value, long expectedVersion, long ttlMs, boolean ephemeral) implements Command {
+        public static final long ANY_VERSION = -1;
+
+        @Override
+        public byte code() {
+            return 10;
+        }
+    }
+
+    /** Deletes a record, optionally only at {@code expectedVersion} (or {@link Put#ANY_VERSION}). */
+    record Delete(String key, long expectedVersion) implements Command {
+        @Override
+        public byte code() {
+            return 11;
+        }
+    }
+
+    /** Carries nothing but its entry's timestamp: lets time pass in the state machine when idle. */
+    record Tick() implements Command {
+        @Override
+        public byte code() {
+            return 20;
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.tandem.state;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Binary form of {@link Envelope}s (log entry payloads) and of {@link CommandResult}s (kept in
+ * snapshots for de-duplication). Hand-written rather than reflective so the log format is fixed
+ * and versioned.
+ *
+ * <pre>
+ * envelope, format version 1 (big-endian):
+ * +--------+-------------+--------------+-----------------+---------+----------------+
+ * | u8 = 1 | i64 session | i64 sequence | i64 ackedSequence | u8 code | command fields |
+ * +--------+-------------+--------------+-----------------+---------+----------------+
+ * OpenSession (1): utf nodeId, i64 timeoutMs      KeepAlive (2), CloseSession (3), Tick (20): -
+ * Put (10): utf key, i32 len + value bytes, i64 expectedVersion, i64 ttlMs, u8 ephemeral
+ * Delete (11): utf key, i64 expectedVersion
+ * utf = u16 length + modified UTF-8
+ * </pre>
+ */
+public final class CommandCodec {
+
+    static final byte FORMAT_VERSION = 1;
+
+    private CommandCodec() {
+    }
+
+    public static byte[] encode(Envelope e) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT_VERSION);
+            out.writeLong(e.sessionId());
+            out.writeLong(e.sequence());
+            out.writeLong(e.ackedSequence());
+            writeCommand(out, e.command());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Decodes a log payload; throws {@link IllegalArgumentException} naming what is wrong. */
+    public static Envelope decode(byte[] payload) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
+            byte version = in.readByte();
+            if (version != FORMAT_VERSION) {
+                throw new IllegalArgumentException("command format version " + version
+                        + " is not supported by this build (reads version " + FORMAT_VERSION + ")");
+            }
+            return new Envelope(in.readLong(), in.readLong(), in.readLong(), readCommand(in));
+        } catch (IOException ex) {
+            throw new IllegalArgumentException("corrupt command payload of " + payload.length + " bytes: " + ex, ex);
+        }
+    }
+
+    static void writeCommand(DataOutput out, Command c) throws IOException {
+        out.writeByte(c.code());
+        if (c instanceof Command.OpenSession o) {
+            out.writeUTF(o.nodeId());
+            out.writeLong(o.timeoutMs());
+        } else if (c instanceof Command.Put p) {
+            out.writeUTF(p.key());
+            writeBytes(out, p.value());
+            out.writeLong(p.expectedVersion());
+            out.writeLong(p.ttlMs());
+            out.writeBoolean(p.ephemeral());
+        } else if (c instanceof Command.Delete d) {
+            out.writeUTF(d.key());
+            out.writeLong(d.expectedVersion());
+        }
+        // KeepAlive, CloseSession and Tick carry no fields.
+    }
+
+    static Command readCommand(DataInput in) throws IOException {
+        byte code = in.readByte();
+        return switch (code) {
+            case 1 -> new Command.OpenSession(in.readUTF(), in.readLong());
+            case 2 -> new Command.KeepAlive();
+            case 3 -> new Command.CloseSession();
+            case 10 -> new Command.Put(in.readUTF(), readBytes(in), in.readLong(), in.readLong(), in.readBoolean());
+            case 11 -> new Command.Delete(in.readUTF(), in.readLong());
+            case 20 -> new Command.Tick();
+            default -> throw new IOException("unknown command code " + code);
+        };
+    }
+
+    static void writeResult(DataOutput out, CommandResult r) throws IOException {
+        out.writeByte(r.code());
+        if (r instanceof CommandResult.SessionOpened s) {
+            out.writeLong(s.sessionId());
+            out.writeLong(s.timeoutMs());
+        } else if (r instanceof CommandResult.Written w) {
+            writeRecord(out, w.record());
+        } else if (r instanceof CommandResult.Deleted d) {
+            out.writeBoolean(d.previous() != null);
+            if (d.previous() != null) {
+                writeRecord(out, d.previous());
+            }
+        } else if (r instanceof CommandResult.VersionConflict v) {
+            out.writeUTF(v.key());
+            out.writeLong(v.expected());
+            out.writeLong(v.actual());
+        } else if (r instanceof CommandResult.SessionExpired s) {
+            out.writeLong(s.sessionId());
+        } else if (r instanceof CommandResult.Rejected rj) {
+            out.writeUTF(rj.reason());
+        }
+        // Done carries no fields.
+    }
+
+    static CommandResult readResult(DataInput in) throws IOException {
+        byte code = in.readByte();
+        return switch (code) {
+            case 1 -> new CommandResult.Done();
+            case 2 -> new CommandResult.SessionOpened(in.readLong(), in.readLong());
+            case 3 -> new CommandResult.Written(readRecord(in));
+            case 4 -> new CommandResult.Deleted(in.readBoolean() ? readRecord(in) : null);
+            case 5 -> new CommandResult.VersionConflict(in.readUTF(), in.readLong(), in.readLong());
+            case 6 -> new CommandResult.SessionExpired(in.readLong());
+            case 7 -> new CommandResult.Rejected(in.readUTF());
+            default -> throw new IOException("unknown result code " + code);
+        };
+    }
+
+    static void writeRecord(DataOutput out, Record r) throws IOException {
+        out.writeUTF(r.key());
+        writeBytes(out, r.value());
+        out.writeLong(r.version());
+        out.writeLong(r.createRevision());
+        out.writeLong(r.modRevision());
+        out.writeLong(r.expiresAtMs());
+        out.writeLong(r.ownerSession());
+    }
+
+    static Record readRecord(DataInput in) throws IOException {
+        return new Record(in.readUTF(), readBytes(in), in.readLong(), in.readLong(), in.readLong(), in.readLong(),
+                in.readLong());
+    }
+
+    static void writeBytes(DataOutput out, byte[] b) throws IOException {
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    static byte[] readBytes(DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > (64 << 20)) {
+            throw new IOException("byte array length " + n + " out of range");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+}

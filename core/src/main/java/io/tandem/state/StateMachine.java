@@ -1,0 +1,438 @@
+package io.tandem.state;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The replicated state machine: sessions with exactly-once command semantics, and versioned
+ * records with TTLs, ephemeral ownership and a bounded watch history.
+ *
+ * <p><b>Contract.</b> Called only from the node's loop thread. {@link #apply} is deterministic: it
+ * reads no clock and draws no randomness — time is the entry's timestamp (the leader's stamp,
+ * non-decreasing along the log), every map is sorted, and replaying the same entries from the same
+ * snapshot yields the same state and the same results on every replica. It never throws for a
+ * business outcome: conflicts, expired sessions and invalid commands come back as
+ * {@link CommandResult} values.
+ *
+ * <p><b>Sessions</b> (dissertation §6.3). A session is opened by a command whose entry index
+ * becomes its id. Every command of the session extends its deadline to entry time + timeout;
+ * when an entry's time passes the deadline, the session expires in that same apply and releases
+ * everything it owns. Results are remembered per (session, sequence) until the sender
+ * acknowledges them, so a retried command returns the first result instead of running twice.
+ */
+public final class StateMachine {
+
+    /** Size limits, validated in apply as a second line behind the public API's own checks. */
+    public record Limits(int maxKeyBytes, int maxValueBytes, int watchHistoryEvents, int maxResultsPerSession,
+                         long minSessionTimeoutMs, long maxSessionTimeoutMs) {
+        public static final Limits DEFAULT = new Limits(1024, 1 << 20, 100_000, 100_000, 1_000, 3_600_000);
+    }
+
+    /** Receives changes as they are applied, on the loop thread. */
+    public interface Listener {
+        default void onEvent(WatchEvent event) {
+        }
+
+        default void onSessionClosed(long sessionId, String nodeId, boolean expired) {
+        }
+    }
+
+    private static final byte SNAPSHOT_VERSION = 1;
+
+    private final Limits limits;
+    private Listener listener = new Listener() { };
+
+    private long lastIndex;
+    private long lastTimestamp;
+    private long revision;
+    private long compactedRevision;
+
+    private final TreeMap<Long, Session> sessions = new TreeMap<>();
+    private final TreeMap<String, Record> records = new TreeMap<>();
+    private final TreeMap<Long, TreeSet<String>> ttlIndex = new TreeMap<>();
+    private final TreeMap<Long, TreeSet<String>> ephemeralIndex = new TreeMap<>();
+    private final ArrayDeque<WatchEvent> history = new ArrayDeque<>();
+
+    private static final class Session {
+        final long id;
+        final String nodeId;
+        final long timeoutMs;
+        long deadline;
+        long ackedSequence;
+        final TreeMap<Long, CommandResult> results = new TreeMap<>();
+
+        Session(long id, String nodeId, long timeoutMs, long deadline) {
+            this.id = id;
+            this.nodeId = nodeId;
+            this.timeoutMs = timeoutMs;
+            this.deadline = deadline;
+        }
+    }
+
+    public StateMachine(Limits limits) {
+        this.limits = limits;
+    }
+
+    public void setListener(Listener listener) {
+        this.listener = listener;
+    }
+
+    // ------------------------------------------------------------------ apply
+
+    /**
+     * Lets time pass to {@code timestampMs} at {@code index} without a command (leader no-ops,
+     * configuration entries): sessions and records whose time is up expire now.
+     */
+    public void advance(long index, long timestampMs) {
+        lastIndex = Math.max(lastIndex, index);
+        lastTimestamp = Math.max(lastTimestamp, timestampMs);
+        expireSessions();
+        expireRecords();
+    }
+
+    /** Applies one command committed at {@code index} with the leader's stamp {@code timestampMs}. */
+    public CommandResult apply(long index, long timestampMs, Envelope env) {
+        advance(index, timestampMs);
+        Command cmd = env.command();
+        if (cmd instanceof Command.OpenSession open) {
+            return openSession(index, open);
+        }
+        Session s = sessions.get(env.sessionId());
+        if (s == null) {
+            return new CommandResult.SessionExpired(env.sessionId());
+        }
+        CommandResult cached = s.results.get(env.sequence());
+        if (cached != null) {
+            return cached; // a retry: answer as the first time, run nothing
+        }
+        if (env.sequence() <= s.ackedSequence) {
+            return new CommandResult.Rejected("sequence " + env.sequence() + " of session " + s.id
+                    + " was already acknowledged; a late duplicate is not run again");
+        }
+        if (env.ackedSequence() > s.ackedSequence) {
+            s.ackedSequence = env.ackedSequence();
+            s.results.headMap(env.ackedSequence(), true).clear();
+        }
+        s.deadline = Math.max(s.deadline, lastTimestamp + s.timeoutMs);
+        CommandResult result = execute(s, cmd);
+        if (sessions.containsKey(s.id)) {
+            s.results.put(env.sequence(), result);
+            while (s.results.size() > limits.maxResultsPerSession()) {
+                s.results.pollFirstEntry();
+            }
+        }
+        return result;
+    }
+
+    private CommandResult execute(Session s, Command cmd) {
+        if (cmd instanceof Command.Put p) {
+            return put(s, p);
+        } else if (cmd instanceof Command.Delete d) {
+            return delete(d);
+        } else if (cmd instanceof Command.CloseSession) {
+            closeSession(s, false);
+            return new CommandResult.Done();
+        }
+        return new CommandResult.Done(); // KeepAlive and Tick: the deadline moved above
+    }
+
+    private CommandResult openSession(long index, Command.OpenSession open) {
+        if (open.timeoutMs() < limits.minSessionTimeoutMs() || open.timeoutMs() > limits.maxSessionTimeoutMs()) {
+            return new CommandResult.Rejected("session timeout " + open.timeoutMs() + " ms is outside ["
+                    + limits.minSessionTimeoutMs() + ", " + limits.maxSessionTimeoutMs() + "] ms");
+        }
+        sessions.put(index, new Session(index, open.nodeId(), open.timeoutMs(), lastTimestamp + open.timeoutMs()));
+        return new CommandResult.SessionOpened(index, open.timeoutMs());
+    }
+
+    private void expireSessions() {
+        List<Session> expired = new ArrayList<>();
+        for (Session s : sessions.values()) {
+            if (s.deadline < lastTimestamp) {
+                expired.add(s);
+            }
+        }
+        for (Session s : expired) {
+            closeSession(s, true);
+        }
+    }
+
+    private void closeSession(Session s, boolean expired) {
+        sessions.remove(s.id);
+        TreeSet<String> owned = ephemeralIndex.remove(s.id);
+        if (owned != null) {
+            for (String key : owned) {
+                Record r = records.get(key);
+                if (r != null && r.ownerSession() == s.id) {
+                    removeRecord(r, expired ? WatchEvent.Type.EXPIRE : WatchEvent.Type.DELETE);
+                }
+            }
+        }
+        listener.onSessionClosed(s.id, s.nodeId, expired);
+    }
+
+    // ------------------------------------------------------------------ records
+
+    private CommandResult put(Session s, Command.Put p) {
+        String invalid = validate(p.key(), p.value());
+        if (invalid != null) {
+            return new CommandResult.Rejected(invalid);
+        }
+        if (p.ttlMs() < 0) {
+            return new CommandResult.Rejected("ttl " + p.ttlMs() + " ms must be >= 0");
+        }
+        Record cur = records.get(p.key());
+        long actual = cur == null ? 0 : cur.version();
+        if (p.expectedVersion() != Command.Put.ANY_VERSION && p.expectedVersion() != actual) {
+            return new CommandResult.VersionConflict(p.key(), p.expectedVersion(), actual);
+        }
+        if (cur != null) {
+            unindex(cur);
+        }
+        long rev = ++revision;
+        Record next = new Record(p.key(), p.value(), actual + 1, cur == null ? rev : cur.createRevision(), rev,
+                p.ttlMs() > 0 ? lastTimestamp + p.ttlMs() : 0, p.ephemeral() ? s.id : 0);
+        records.put(next.key(), next);
+        index(next);
+        record(new WatchEvent(rev, WatchEvent.Type.PUT, next));
+        return new CommandResult.Written(next);
+    }
+
+    private CommandResult delete(Command.Delete d) {
+        Record cur = records.get(d.key());
+        long actual = cur == null ? 0 : cur.version();
+        if (d.expectedVersion() != Command.Put.ANY_VERSION && d.expectedVersion() != actual) {
+            return new CommandResult.VersionConflict(d.key(), d.expectedVersion(), actual);
+        }
+        if (cur == null) {
+            return new CommandResult.Deleted(null);
+        }
+        removeRecord(cur, WatchEvent.Type.DELETE);
+        return new CommandResult.Deleted(cur);
+    }
+
+    private void expireRecords() {
+        while (!ttlIndex.isEmpty() && ttlIndex.firstKey() <= lastTimestamp) {
+            for (String key : ttlIndex.firstEntry().getValue().toArray(new String[0])) {
+                Record r = records.get(key);
+                if (r != null) {
+                    removeRecord(r, WatchEvent.Type.EXPIRE);
+                }
+            }
+            ttlIndex.pollFirstEntry();
+        }
+    }
+
+    private void removeRecord(Record r, WatchEvent.Type type) {
+        records.remove(r.key());
+        unindex(r);
+        record(new WatchEvent(++revision, type, r));
+    }
+
+    private void index(Record r) {
+        if (r.expiresAtMs() > 0) {
+            ttlIndex.computeIfAbsent(r.expiresAtMs(), k -> new TreeSet<>()).add(r.key());
+        }
+        if (r.ownerSession() > 0) {
+            ephemeralIndex.computeIfAbsent(r.ownerSession(), k -> new TreeSet<>()).add(r.key());
+        }
+    }
+
+    private void unindex(Record r) {
+        removeFrom(ttlIndex, r.expiresAtMs(), r.key());
+        removeFrom(ephemeralIndex, r.ownerSession(), r.key());
+    }
+
+    private static void removeFrom(TreeMap<Long, TreeSet<String>> index, long slot, String key) {
+        TreeSet<String> keys = index.get(slot);
+        if (keys != null && keys.remove(key) && keys.isEmpty()) {
+            index.remove(slot);
+        }
+    }
+
+    private void record(WatchEvent e) {
+        history.addLast(e);
+        while (history.size() > limits.watchHistoryEvents()) {
+            compactedRevision = history.pollFirst().revision();
+        }
+        listener.onEvent(e);
+    }
+
+    private String validate(String key, byte[] value) {
+        if (key == null || key.isEmpty()) {
+            return "key must be a non-empty string";
+        }
+        int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
+        if (keyBytes > limits.maxKeyBytes()) {
+            return "key of " + keyBytes + " bytes exceeds the limit of " + limits.maxKeyBytes() + " bytes";
+        }
+        if (value.length > limits.maxValueBytes()) {
+            return "value of " + value.length + " bytes for key '" + key + "' exceeds the limit of "
+                    + limits.maxValueBytes() + " bytes";
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ reads (local, after ReadIndex)
+
+    public Optional<Record> get(String key) {
+        return Optional.ofNullable(records.get(key));
+    }
+
+    /** Records whose key starts with {@code prefix}, in key order, at most {@code limit}. */
+    public List<Record> list(String prefix, int limit) {
+        List<Record> out = new ArrayList<>();
+        SortedMap<String, Record> tail = records.tailMap(prefix);
+        for (Map.Entry<String, Record> e : tail.entrySet()) {
+            if (!e.getKey().startsWith(prefix) || out.size() >= limit) {
+                break;
+            }
+            out.add(e.getValue());
+        }
+        return out;
+    }
+
+    /** The revision of the last change (0 before any). */
+    public long revision() {
+        return revision;
+    }
+
+    /** Events at or below this revision are no longer retained. */
+    public long compactedRevision() {
+        return compactedRevision;
+    }
+
+    /**
+     * Retained events with revision at or above {@code fromRevision} whose key starts with
+     * {@code prefix}, oldest first.
+     *
+     * @throws IllegalArgumentException if {@code fromRevision} is at or below {@link #compactedRevision()}
+     */
+    public List<WatchEvent> eventsSince(long fromRevision, String prefix) {
+        if (fromRevision <= compactedRevision) {
+            throw new IllegalArgumentException("revision " + fromRevision + " is compacted (history starts after "
+                    + compactedRevision + ")");
+        }
+        List<WatchEvent> out = new ArrayList<>();
+        for (WatchEvent e : history) {
+            if (e.revision() >= fromRevision && e.key().startsWith(prefix)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    public long lastIndex() {
+        return lastIndex;
+    }
+
+    public long lastTimestamp() {
+        return lastTimestamp;
+    }
+
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    public boolean hasSession(long sessionId) {
+        return sessions.containsKey(sessionId);
+    }
+
+    public int recordCount() {
+        return records.size();
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /**
+     * Writes the whole state. Format version 1, big-endian: u8 version, i64 lastIndex,
+     * i64 lastTimestamp, i64 revision, i64 compactedRevision; i32 sessions × (i64 id, utf nodeId,
+     * i64 timeout, i64 deadline, i64 acked, i32 n × (i64 seq, result)); i32 records × record;
+     * i32 events × (i64 revision, u8 type, record). See {@link CommandCodec} for record and result.
+     */
+    public void snapshot(OutputStream os) throws IOException {
+        DataOutputStream out = new DataOutputStream(os);
+        out.writeByte(SNAPSHOT_VERSION);
+        out.writeLong(lastIndex);
+        out.writeLong(lastTimestamp);
+        out.writeLong(revision);
+        out.writeLong(compactedRevision);
+        out.writeInt(sessions.size());
+        for (Session s : sessions.values()) {
+            out.writeLong(s.id);
+            out.writeUTF(s.nodeId);
+            out.writeLong(s.timeoutMs);
+            out.writeLong(s.deadline);
+            out.writeLong(s.ackedSequence);
+            out.writeInt(s.results.size());
+            for (Map.Entry<Long, CommandResult> r : s.results.entrySet()) {
+                out.writeLong(r.getKey());
+                CommandCodec.writeResult(out, r.getValue());
+            }
+        }
+        out.writeInt(records.size());
+        for (Record r : records.values()) {
+            CommandCodec.writeRecord(out, r);
+        }
+        out.writeInt(history.size());
+        for (WatchEvent e : history) {
+            out.writeLong(e.revision());
+            out.writeByte(e.type().code);
+            CommandCodec.writeRecord(out, e.record());
+        }
+        out.flush();
+    }
+
+    /** Replaces the whole state with a snapshot written by {@link #snapshot}. */
+    public void restore(InputStream is) throws IOException {
+        DataInputStream in = new DataInputStream(is);
+        byte version = in.readByte();
+        if (version != SNAPSHOT_VERSION) {
+            throw new IOException("state snapshot format version " + version + " is not supported (this build reads "
+                    + SNAPSHOT_VERSION + ")");
+        }
+        sessions.clear();
+        records.clear();
+        ttlIndex.clear();
+        ephemeralIndex.clear();
+        history.clear();
+        lastIndex = in.readLong();
+        lastTimestamp = in.readLong();
+        revision = in.readLong();
+        compactedRevision = in.readLong();
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            Session s = new Session(in.readLong(), in.readUTF(), in.readLong(), in.readLong());
+            s.ackedSequence = in.readLong();
+            int m = in.readInt();
+            for (int j = 0; j < m; j++) {
+                s.results.put(in.readLong(), CommandCodec.readResult(in));
+            }
+            sessions.put(s.id, s);
+        }
+        int r = in.readInt();
+        for (int i = 0; i < r; i++) {
+            Record rec = CommandCodec.readRecord(in);
+            records.put(rec.key(), rec);
+            index(rec);
+        }
+        int h = in.readInt();
+        for (int i = 0; i < h; i++) {
+            long rev = in.readLong();
+            WatchEvent.Type type = WatchEvent.Type.of(in.readByte());
+            history.addLast(new WatchEvent(rev, type, CommandCodec.readRecord(in)));
+        }
+    }
+}
