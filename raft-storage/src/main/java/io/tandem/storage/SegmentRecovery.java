@@ -2,7 +2,6 @@ package io.tandem.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -30,6 +29,9 @@ import org.slf4j.LoggerFactory;
  *       torn write. An intact record out of sequence is never a torn write either.</li>
  * </ol>
  * Violations throw {@link CorruptLogException} naming the file, the offset, expected and actual.
+ *
+ * <p>Each segment is read into the heap once, one at a time, so opening needs
+ * {@link SegmentedRaftLogConfig#segmentSizeBytes()} of free heap.
  */
 final class SegmentRecovery {
 
@@ -141,7 +143,11 @@ final class SegmentRecovery {
                 throw new CorruptLogException(file, size, "sealed segment is shorter than its header ("
                         + size + " of " + SegmentFormat.HEADER_BYTES + " bytes)");
             }
-            MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            // Read into the heap, not mapped: a mapping outlives the channel until the garbage
+            // collector unmaps it, and a deleted (compacted) segment would keep its disk space.
+            ByteBuffer b = ByteBuffer.allocate((int) size);
+            DurableFiles.readFully(ch, b, 0, file);
+            b.flip();
             SegmentFormat.checkHeader(b, file, generation, firstIndex);
             LongList offsets = new LongList(1024);
             long end = scanRecords(file, b, firstIndex, isLast, offsets, terms);

@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * and mapping brings no throughput, while it costs a pre-sized file that must be trimmed,
  * zero-filled tails that look like records to recovery, SIGBUS instead of an
  * {@link IOException} when the disk is full, and unmapping that Java 17 leaves to the garbage
- * collector. Reads also use positional {@code FileChannel} reads (each verifies its CRC).
- * Recovery maps each segment read-only once, to scan it.
+ * collector (a deleted segment that is still mapped keeps its disk space). Reads also use
+ * positional {@code FileChannel} reads, and each verifies its record's CRC. Recovery reads each
+ * segment into the heap once, to scan it.
  *
  * <h2>Recovery on open</h2>
  * See {@link SegmentRecovery}: a torn or corrupt tail of the last segment is truncated and logged

@@ -23,8 +23,8 @@ public record SegmentedRaftLogConfig(Path directory, int segmentSizeBytes, int m
     public static final int DEFAULT_MAX_ENTRY_BYTES = 8 << 20;
     /** Smallest accepted segment size. */
     public static final int MIN_SEGMENT_SIZE_BYTES = 4096;
-    /** Largest accepted segment size: offsets inside a segment are kept as {@code int}. */
-    public static final int MAX_SEGMENT_SIZE_BYTES = 1 << 30;
+    /** Largest accepted segment size (256 MiB): recovery reads a whole segment into the heap. */
+    public static final int MAX_SEGMENT_SIZE_BYTES = 1 << 28;
 
     /** Validates every field; see the record comment. */
     public SegmentedRaftLogConfig {

@@ -148,7 +148,7 @@ class SegmentedRaftLogTest extends RaftLogContractTest {
     void configIsValidatedWithClearMessages() {
         IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
                 () -> SegmentedRaftLogConfig.builder(dir).segmentSizeBytes(100).build());
-        assertEquals("segmentSizeBytes (100) must be >= 4096 and <= 1073741824", small.getMessage());
+        assertEquals("segmentSizeBytes (100) must be >= 4096 and <= 268435456", small.getMessage());
         IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
                 () -> SegmentedRaftLogConfig.builder(dir).segmentSizeBytes(4096).maxEntryBytes(4096).build());
         assertTrue(big.getMessage().startsWith("maxEntryBytes (4096) plus segment header and record framing (61)"),
