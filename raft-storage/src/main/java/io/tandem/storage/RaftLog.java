@@ -73,8 +73,10 @@ public interface RaftLog extends AutoCloseable {
 
     /**
      * Appends {@code entries}; they are readable when this returns and durable after a later
-     * {@link #sync()}. The batch is checked before anything is written, and a batch that fails
-     * while being written leaves no part of it visible, now or after a restart.
+     * {@link #sync()}. The whole batch is checked before anything is written. If writing fails
+     * part-way, no partial entry is ever visible, now or after a restart; a prefix of whole
+     * entries may have been appended (and may also survive a restart), which {@link #lastIndex()}
+     * tells.
      *
      * @param entries contiguous entries starting at {@code lastIndex() + 1}; may be empty
      * @throws IllegalArgumentException if the batch does not start at {@code lastIndex() + 1}, has a

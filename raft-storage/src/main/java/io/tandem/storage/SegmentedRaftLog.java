@@ -605,6 +605,9 @@ public final class SegmentedRaftLog implements RaftLog {
 
     /** Marks the log failed: it can no longer vouch for its files until reopened. */
     private StorageException fail(Exception cause) {
+        if (closed && cause instanceof StorageClosedException closedException) {
+            return closedException; // a sync that raced with close(): not a failure of the files
+        }
         StorageException e = cause instanceof StorageException se ? se
                 : cause instanceof IOException io ? DurableFiles.wrap("log " + dir, io)
                 : new StorageException("log " + dir + ": " + cause, cause);
