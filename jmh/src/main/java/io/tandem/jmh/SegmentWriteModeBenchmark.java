@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -29,6 +30,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * mapping. The mapped file is pre-sized to one 64 MiB segment, as a mapped log would have to be;
  * both modes wrap to the start of their 64 MiB file when it is full, so both overwrite after the
  * first pass and neither fills the disk.
+ *
+ * <p>{@link #pairedSync} times, inside every invocation, one durable append in each of three
+ * modes, so that they share the disk's conditions of the moment: a FileChannel appending to a
+ * growing file (what {@code SegmentedRaftLog} does), a FileChannel overwriting a preallocated,
+ * zero-filled file, and a mapping of such a file. The nanosecond counters it reports compare
+ * the three directly; the separate benchmarks give absolute numbers only.
  *
  * <pre>
  * java -jar jmh/target/benchmarks.jar SegmentWriteMode -f 1 -wi 2 -i 3 -w 2s -r 3s
@@ -69,14 +76,98 @@ public class SegmentWriteModeBenchmark {
             batchArray[i] = (byte) (i * 31);
         }
         batch = ByteBuffer.allocateDirect(batchBytes).put(batchArray);
+        openPaired();
     }
 
     @TearDown(Level.Iteration)
     public void close() throws IOException {
+        closePaired();
         channel.close();
         mappedChannel.close();
         mapped = null;
         BenchFiles.deleteRecursively(dir);
+    }
+
+    /** Time spent in each mode by {@link #pairedSync}, reported per second of measurement. */
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class PairedTimes {
+        public long appendNanos;
+        public long preallocatedNanos;
+        public long mappedNanos;
+        private int turn;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            appendNanos = 0;
+            preallocatedNanos = 0;
+            mappedNanos = 0;
+        }
+    }
+
+    private FileChannel growing;
+    private long growingPosition;
+    private FileChannel preallocated;
+    private long preallocatedPosition;
+
+    private void openPaired() throws IOException {
+        growing = FileChannel.open(dir.resolve("growing.seg"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        growingPosition = 0;
+        preallocated = FileChannel.open(dir.resolve("preallocated.seg"), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        preallocatedPosition = 0;
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        for (long p = 0; p < SEGMENT_BYTES; p += zeros.capacity()) {
+            zeros.clear();
+            preallocated.write(zeros, p);
+            mapped.put((int) p, new byte[zeros.capacity()]);
+        }
+        preallocated.force(true);
+        mapped.force();
+        mapped.position(0);
+    }
+
+    private void closePaired() throws IOException {
+        growing.close();
+        preallocated.close();
+    }
+
+    /** One durable append per mode, rotating which goes first; see the class comment. */
+    @Benchmark
+    public long pairedSync(PairedTimes t) throws IOException {
+        long r = 0;
+        for (int k = 0; k < 3; k++) {
+            int mode = (t.turn + k) % 3;
+            long t0 = System.nanoTime();
+            if (mode == 0) {
+                growingPosition = writeAt(growing, growingPosition, false);
+                growing.force(false);
+            } else if (mode == 1) {
+                preallocatedPosition = writeAt(preallocated, preallocatedPosition, true);
+                preallocated.force(false);
+            } else {
+                r += mappedPutSync();
+            }
+            long nanos = System.nanoTime() - t0;
+            if (mode == 0) {
+                t.appendNanos += nanos;
+            } else if (mode == 1) {
+                t.preallocatedNanos += nanos;
+            } else {
+                t.mappedNanos += nanos;
+            }
+        }
+        t.turn++;
+        return r + growingPosition + preallocatedPosition;
+    }
+
+    private long writeAt(FileChannel ch, long position, boolean wrap) throws IOException {
+        long p = wrap && position + batchBytes > SEGMENT_BYTES ? 0 : position;
+        batch.clear();
+        while (batch.hasRemaining()) {
+            p += ch.write(batch, p);
+        }
+        return p;
     }
 
     @Benchmark

@@ -49,15 +49,19 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>FileChannel, not mmap</h2>
  * Appends are positional {@link FileChannel#write} calls and durability is
- * {@link FileChannel#force(boolean) force(false)} (fdatasync). A memory-mapped segment was
- * measured against this ({@code SegmentWriteModeBenchmark} in module {@code jmh}, numbers in
- * {@code docs/benchmarks.md}): once every batch ends with a sync, the device flush dominates
- * and mapping brings no throughput, while it costs a pre-sized file that must be trimmed,
- * zero-filled tails that look like records to recovery, SIGBUS instead of an
- * {@link IOException} when the disk is full, and unmapping that Java 17 leaves to the garbage
- * collector (a deleted segment that is still mapped keeps its disk space). Reads also use
- * positional {@code FileChannel} reads, and each verifies its record's CRC. Recovery reads each
- * segment into the heap once, to scan it.
+ * {@link FileChannel#force(boolean) force(false)} (fdatasync). This was chosen by measuring
+ * ({@code SegmentWriteModeBenchmark.pairedSync} in module {@code jmh}; table and machine in
+ * {@code docs/benchmarks.md}, "Storage: log append + fsync"). With a sync after every batch, a
+ * mapping of a preallocated segment ran at 1.03x, 1.02x and 0.41x the throughput of a FileChannel
+ * writing the same preallocated file, for 161 B, 16.5 KiB and 4 MiB batches: the device flush
+ * dominates, and msync of a large range is slower than fdatasync. What helps small batches is
+ * preallocation itself (1.29x over appending to a growing file at 161 B), not mapping. A mapping
+ * would also cost a pre-sized file to trim, zero-filled tails for recovery to tell from records,
+ * SIGBUS instead of an {@link IOException} when the disk is full, and unmapping left to the
+ * garbage collector (a deleted segment that is still mapped keeps its disk space, which the
+ * disk-full test caught when recovery still mapped segments). Reads also use positional
+ * {@code FileChannel} reads, and each verifies its record's CRC. Recovery reads each segment into
+ * the heap once, to scan it.
  *
  * <h2>Recovery on open</h2>
  * See {@link SegmentRecovery}: a torn or corrupt tail of the last segment is truncated and logged
@@ -294,6 +298,10 @@ public final class SegmentedRaftLog implements RaftLog {
             recordSize(i - from, size);
             room -= size;
             i++;
+        }
+        if (i == from) {
+            // segmentWithRoomFor and the config's size check guarantee room for one record.
+            throw new IllegalStateException("no room for entry " + entries.get(from).index() + " in " + s);
         }
         writeBuffer.flip();
         try {
