@@ -9,6 +9,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link FileChannel} that delegates to a real one and injects failures where a test asks:
@@ -22,6 +23,7 @@ final class FaultyChannel extends FileChannel {
         volatile boolean failTruncate;
         volatile boolean failForce;
         volatile CountDownLatch forceGate;
+        final AtomicInteger forces = new AtomicInteger();
 
         ChannelOpener opener() {
             return (path, options) -> new FaultyChannel(FileChannel.open(path, options), this);
@@ -80,6 +82,7 @@ final class FaultyChannel extends FileChannel {
             throw new IOException("injected fsync failure (EIO)");
         }
         real.force(metaData);
+        faults.forces.incrementAndGet();
     }
 
     @Override

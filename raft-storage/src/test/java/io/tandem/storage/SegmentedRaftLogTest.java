@@ -209,4 +209,52 @@ class SegmentedRaftLogTest extends RaftLogContractTest {
         faults.failForce = false;
         assertEquals(batch(1, 4, 1), reopen().entries(1, 5, Long.MAX_VALUE));
     }
+
+    @Test
+    void concurrentSyncsShareFsyncs() throws Exception {
+        log.close();
+        FaultyChannel.Faults faults = new FaultyChannel.Faults();
+        log = SegmentedRaftLog.open(config(), faults.opener());
+        CountDownLatch gate = new CountDownLatch(1);
+        faults.forceGate = gate;
+        int forcesBefore = faults.forces.get();
+        List<CompletableFuture<Long>> futures = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            log.append(batch(log.lastIndex() + 1, 2, 1, 0)); // 200 records of 33 bytes: no roll
+            futures.add(log.sync());
+        }
+        faults.forceGate = null;
+        gate.countDown();
+        for (int i = 0; i < futures.size(); i++) {
+            assertTrue(futures.get(i).get(10, TimeUnit.SECONDS) >= 2L * (i + 1), "future " + i);
+        }
+        int forces = faults.forces.get() - forcesBefore;
+        // The first fsync is held at the gate while 99 more requests queue up; they share the next one.
+        assertTrue(forces <= 3, "100 syncs took " + forces + " fsyncs");
+        assertEquals(200, log.durableIndex());
+    }
+
+    @Test
+    void readersRunConcurrentlyWithTheWriter() throws Exception {
+        int total = 3000;
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            for (long next = 1; next <= total; next += 10) {
+                log.append(batch(next, 10, next / 500 + 1, 60));
+            }
+        });
+        CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
+            long checked = 0;
+            while (!writer.isDone() || checked < log.lastIndex()) {
+                long last = log.lastIndex();
+                for (LogEntry e : log.entries(Math.max(1, last - 20), last + 1, Long.MAX_VALUE)) {
+                    assertTrue(Entries.isIntact(e), e.toString());
+                    assertEquals(e.term(), log.term(e.index()));
+                }
+                checked = last;
+            }
+            return checked;
+        });
+        writer.get(60, TimeUnit.SECONDS);
+        assertEquals(total, reader.get(60, TimeUnit.SECONDS));
+    }
 }
