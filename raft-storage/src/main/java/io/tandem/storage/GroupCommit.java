@@ -20,13 +20,19 @@ final class GroupCommit {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
 
-    /** Makes everything written so far durable and returns the index that is now durable. */
+    /** Makes everything written so far durable. */
     @FunctionalInterface
     interface Flush {
-        long flush() throws IOException;
+        /** Returns the index now durable and the log's epoch at that moment, read atomically. */
+        Flushed flush() throws IOException;
     }
 
-    private record Request(long targetIndex, CompletableFuture<Long> future) {
+    /** The outcome of a {@link Flush}. */
+    record Flushed(long durableIndex, long epoch) {
+    }
+
+    /** A sync request; {@code epoch} is the log's truncation count when it was made. */
+    private record Request(long targetIndex, long epoch, CompletableFuture<Long> future) {
     }
 
     private final Flush flush;
@@ -50,8 +56,13 @@ final class GroupCommit {
         thread.start();
     }
 
-    /** Queues a request for {@code targetIndex}; the future completes on the syncer thread. */
-    CompletableFuture<Long> request(long targetIndex) {
+    /**
+     * Queues a request for {@code targetIndex}, seen by the caller in {@code requestEpoch} (the
+     * log's count of truncations and resets). A request made before a truncation may wait for
+     * entries that no longer exist, so the next flush completes it with what is durable then.
+     * The future completes on the syncer thread.
+     */
+    CompletableFuture<Long> request(long targetIndex, long requestEpoch) {
         CompletableFuture<Long> future = new CompletableFuture<>();
         lock.lock();
         try {
@@ -59,7 +70,7 @@ final class GroupCommit {
                 future.completeExceptionally(new StorageClosedException("log syncer " + thread.getName()));
                 return future;
             }
-            pending.add(new Request(targetIndex, future));
+            pending.add(new Request(targetIndex, requestEpoch, future));
             hasWork.signal();
         } finally {
             lock.unlock();
@@ -69,14 +80,14 @@ final class GroupCommit {
 
     /** Completes every pending request with {@code durableIndex} (after truncate, reset or close). */
     void completeAll(long durableIndex) {
-        for (Request r : drain(Long.MAX_VALUE)) {
+        for (Request r : drain(Long.MAX_VALUE, Long.MIN_VALUE)) {
             r.future.complete(durableIndex);
         }
     }
 
     /** Fails every pending request. */
     void failAll(StorageException e) {
-        for (Request r : drain(Long.MAX_VALUE)) {
+        for (Request r : drain(Long.MAX_VALUE, Long.MIN_VALUE)) {
             r.future.completeExceptionally(e);
         }
     }
@@ -101,15 +112,15 @@ final class GroupCommit {
 
     private void run() {
         while (awaitWork()) {
-            long durable;
+            Flushed flushed;
             try {
-                durable = flush.flush();
+                flushed = flush.flush();
             } catch (IOException | RuntimeException e) {
                 failAll(onFailure.apply(e));
                 continue;
             }
-            for (Request r : drain(durable)) {
-                r.future.complete(durable);
+            for (Request r : drain(flushed.durableIndex(), flushed.epoch())) {
+                r.future.complete(flushed.durableIndex());
             }
         }
     }
@@ -131,13 +142,14 @@ final class GroupCommit {
         }
     }
 
-    private List<Request> drain(long upToIndex) {
+    /** Removes the requests for indexes up to {@code upToIndex} or made before {@code currentEpoch}. */
+    private List<Request> drain(long upToIndex, long currentEpoch) {
         List<Request> done = new ArrayList<>();
         lock.lock();
         try {
             for (Iterator<Request> it = pending.iterator(); it.hasNext(); ) {
                 Request r = it.next();
-                if (r.targetIndex <= upToIndex) {
+                if (r.targetIndex <= upToIndex || r.epoch < currentEpoch) {
                     done.add(r);
                     it.remove();
                 }

@@ -114,6 +114,8 @@ public final class SegmentedRaftLog implements RaftLog {
     private volatile long firstIndex;
     private volatile long lastIndex;
     private volatile long durableIndex;
+    /** Count of truncations and resets, so that a sync racing with one cannot wait forever. */
+    private volatile long epoch;
     private volatile StorageException failure;
     private volatile boolean closed;
 
@@ -391,16 +393,17 @@ public final class SegmentedRaftLog implements RaftLog {
     @Override
     public CompletableFuture<Long> sync() {
         checkUsable();
+        long requestEpoch = epoch;
         long target = lastIndex;
         long durable = durableIndex;
         if (target <= durable) {
             return CompletableFuture.completedFuture(durable);
         }
-        return groupCommit.request(target);
+        return groupCommit.request(target, requestEpoch);
     }
 
     /** The syncer's fsync: forces the active segment (sealed ones were forced when sealed). */
-    private long flush() throws IOException {
+    private GroupCommit.Flushed flush() throws IOException {
         syncLock.lock();
         try {
             checkUsable();
@@ -417,7 +420,7 @@ public final class SegmentedRaftLog implements RaftLog {
                 active.force();
                 durableIndex = target;
             }
-            return durableIndex;
+            return new GroupCommit.Flushed(durableIndex, epoch);
         } finally {
             syncLock.unlock();
         }
@@ -459,6 +462,7 @@ public final class SegmentedRaftLog implements RaftLog {
             terms.truncateFrom(fromIndex);
             lastIndex = fromIndex - 1;
             durableIndex = lastIndex;
+            epoch++;
         } finally {
             stateLock.writeLock().unlock();
         }
@@ -541,6 +545,7 @@ public final class SegmentedRaftLog implements RaftLog {
             firstIndex = nextIndex;
             lastIndex = nextIndex - 1;
             durableIndex = lastIndex;
+            epoch++;
         } finally {
             stateLock.writeLock().unlock();
         }

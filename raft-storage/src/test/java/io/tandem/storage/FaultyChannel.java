@@ -23,6 +23,8 @@ final class FaultyChannel extends FileChannel {
         volatile boolean failTruncate;
         volatile boolean failForce;
         volatile CountDownLatch forceGate;
+        /** Counted down when a force reaches the gate. */
+        final CountDownLatch forceArrived = new CountDownLatch(1);
         final AtomicInteger forces = new AtomicInteger();
 
         ChannelOpener opener() {
@@ -69,6 +71,7 @@ final class FaultyChannel extends FileChannel {
     public void force(boolean metaData) throws IOException {
         CountDownLatch gate = faults.forceGate;
         if (gate != null) {
+            faults.forceArrived.countDown();
             try {
                 if (!gate.await(30, TimeUnit.SECONDS)) {
                     throw new IOException("force gate not opened within 30 s");

@@ -257,4 +257,29 @@ class SegmentedRaftLogTest extends RaftLogContractTest {
         writer.get(60, TimeUnit.SECONDS);
         assertEquals(total, reader.get(60, TimeUnit.SECONDS));
     }
+
+    @Test
+    void aSyncPendingAcrossATruncationCompletesWithWhatRemains() throws Exception {
+        log.close();
+        FaultyChannel.Faults faults = new FaultyChannel.Faults();
+        log = SegmentedRaftLog.open(config(), faults.opener());
+        CountDownLatch gate = new CountDownLatch(1);
+        faults.forceGate = gate;
+        log.append(batch(1, 10, 1, 0));
+        CompletableFuture<Long> first = log.sync();
+        assertTrue(faults.forceArrived.await(10, TimeUnit.SECONDS)); // the syncer holds index 10 at the gate
+        log.append(batch(11, 5, 1, 0));
+        CompletableFuture<Long> secondFuture = log.sync();
+        CompletableFuture<Void> truncation = CompletableFuture.runAsync(() -> log.truncateSuffix(12));
+        faults.forceGate = null;
+        gate.countDown();
+        truncation.get(10, TimeUnit.SECONDS);
+        assertEquals(10, first.get(10, TimeUnit.SECONDS));
+        // Either the syncer made 11..15 durable before the truncation took the sync lock (15), or
+        // the truncation ran first and completed the request with what it left (11). It never hangs.
+        long second = secondFuture.get(10, TimeUnit.SECONDS);
+        assertTrue(second == 11 || second == 15, "second sync completed with " + second);
+        assertEquals(11, log.durableIndex());
+        assertEquals(11, log.sync().get(10, TimeUnit.SECONDS));
+    }
 }
