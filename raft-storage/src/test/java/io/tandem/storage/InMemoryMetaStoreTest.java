@@ -1,0 +1,9 @@
+package io.tandem.storage;
+
+class InMemoryMetaStoreTest extends MetaStoreContractTest {
+
+    @Override
+    protected MetaStore newStore() {
+        return new InMemoryMetaStore();
+    }
+}
