@@ -107,8 +107,10 @@ final class BoundedInput extends Input {
             return;
         }
         int start = position;
-        int countPlusOne = readVarIntFlag(true);
+        long countPlusOne = readVarIntFlag(true) & 0xFFFF_FFFFL;
         position = start;
-        requireFits((countPlusOne & 0xFFFF_FFFFL) - 1, 1, "string");
+        if (countPlusOne > 1) { // 0 is null, 1 is the empty string
+            requireFits(countPlusOne - 1, 1, "string");
+        }
     }
 }
