@@ -22,6 +22,10 @@ final class Await {
         until(what, timeout, condition, () -> "");
     }
 
+    static void until(String what, BooleanSupplier condition, Supplier<String> state) {
+        until(what, DEFAULT, condition, state);
+    }
+
     /** {@code state} is evaluated only on timeout, to say what was seen instead. */
     static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
         long deadline = System.nanoTime() + timeout.toNanos();
