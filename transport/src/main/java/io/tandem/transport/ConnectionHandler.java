@@ -27,6 +27,7 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter {
     final LocalNode node;
     private final boolean tls;
     private ScheduledFuture<?> handshakeTimer;
+    private boolean secure;
     private boolean finished;
 
     ConnectionHandler(LocalNode node, boolean tls) {
@@ -51,20 +52,42 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        handshakeTimer = ctx.executor().schedule(() -> reject(ctx, RejectReason.HANDSHAKE_TIMEOUT,
-                "did not complete the handshake within " + node.config.handshakeTimeoutMs() + " ms"),
-                node.config.handshakeTimeoutMs(), TimeUnit.MILLISECONDS);
+        handshakeTimer = ctx.executor().schedule(() -> onHandshakeTimeout(ctx), node.config.handshakeTimeoutMs(),
+                TimeUnit.MILLISECONDS);
         if (!tls) {
-            onSecure(ctx);
+            secured(ctx);
         }
         ctx.fireChannelActive();
+    }
+
+    private void secured(ChannelHandlerContext ctx) {
+        secure = true;
+        onSecure(ctx);
+    }
+
+    private void onHandshakeTimeout(ChannelHandlerContext ctx) {
+        long ms = node.config.handshakeTimeoutMs();
+        if (!secure) {
+            // A plaintext peer and a TLS server wait for each other: the server for a ClientHello,
+            // the client for a challenge. Name the likely cause.
+            reject(ctx, RejectReason.TLS_FAILED, "did not complete the TLS handshake within " + ms
+                    + " ms (is it configured for plaintext?)");
+        } else {
+            reject(ctx, RejectReason.HANDSHAKE_TIMEOUT, "did not complete the handshake within " + ms + " ms"
+                    + timeoutHint());
+        }
+    }
+
+    /** Extra words for a handshake timeout, naming the likely cause. */
+    String timeoutHint() {
+        return "";
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof SslHandshakeCompletionEvent done) {
             if (done.isSuccess()) {
-                onSecure(ctx);
+                secured(ctx);
             } else {
                 reject(ctx, RejectReason.TLS_FAILED, "failed the TLS handshake: " + rootMessage(done.cause()));
             }
@@ -105,6 +128,7 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
         } else {
             finished = true;
+            node.counters.unexpectedError();
             log.warn("[{}] {}: unexpected error; closing connection", node.nodeId, describePeer(ctx), cause);
             ctx.close();
         }

@@ -16,6 +16,8 @@ final class Counters {
     private final LongAdder decodeErrors = new LongAdder();
     private final LongAdder reconnects = new LongAdder();
     private final LongAdder handlerErrors = new LongAdder();
+    // Exceptions no classification expected; each is logged with its stack trace. Tests assert zero.
+    private final LongAdder unexpectedErrors = new LongAdder();
     private final ConcurrentHashMap<Endpoint, LongAdder> drops = new ConcurrentHashMap<>();
     // Filled once for every reason, then only read: safe to share without locking.
     private final Map<RejectReason, LongAdder> rejections = new EnumMap<>(RejectReason.class);
@@ -56,6 +58,14 @@ final class Counters {
 
     void handlerError() {
         handlerErrors.increment();
+    }
+
+    void unexpectedError() {
+        unexpectedErrors.increment();
+    }
+
+    long unexpectedErrors() {
+        return unexpectedErrors.sum();
     }
 
     TransportStats snapshot() {

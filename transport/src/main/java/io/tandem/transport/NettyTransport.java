@@ -188,6 +188,11 @@ public final class NettyTransport implements Transport {
         return false;
     }
 
+    /** Exceptions that reached a connection's last handler unclassified (tests assert none). */
+    long unexpectedErrors() {
+        return counters.unexpectedErrors();
+    }
+
     /** The I/O flavour in use ("epoll" or "nio"); tests and logs. */
     String ioName() {
         return io == null ? "none" : io.name();

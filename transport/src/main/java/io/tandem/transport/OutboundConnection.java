@@ -102,6 +102,12 @@ final class OutboundConnection extends ConnectionHandler {
     }
 
     @Override
+    String timeoutHint() {
+        return step == Step.AWAIT_CHALLENGE
+                ? " (it sent no challenge: is it a TLS server while we are plaintext, or not a Tandem node?)" : "";
+    }
+
+    @Override
     boolean authenticated() {
         return step == Step.READY;
     }
