@@ -193,6 +193,11 @@ public final class NettyTransport implements Transport {
         return counters.unexpectedErrors();
     }
 
+    /** Open accepted connections (tests). */
+    int inboundConnections() {
+        return inbound.size();
+    }
+
     /** The I/O flavour in use ("epoll" or "nio"); tests and logs. */
     String ioName() {
         return io == null ? "none" : io.name();

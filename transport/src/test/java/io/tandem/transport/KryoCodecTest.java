@@ -259,8 +259,9 @@ class KryoCodecTest {
     @Test
     @DisplayName("seeded fuzz: random and mutated payloads decode or fail with DecodeException, nothing else")
     void randomPayloadsOnlyEverFailWithDecodeException() {
-        long seed = Long.getLong("tandem.fuzz.seed", 0x5eed_c0dec_0deL);
-        System.out.println("KryoCodecTest fuzz seed=0x" + Long.toHexString(seed));
+        long seed = Seeds.fromProperty("tandem.fuzz.seed");
+        System.out.println("KryoCodecTest fuzz seed=" + Seeds.hex(seed)
+                + " (replay: mvn -pl transport test -Dtest=KryoCodecTest -Dtandem.fuzz.seed=" + Seeds.hex(seed) + ")");
         SplittableRandom random = new SplittableRandom(seed);
         List<byte[]> valid = TestMessages.samples().stream().map(codec::encodeFrame).toList();
         for (int i = 0; i < 20_000; i++) {
