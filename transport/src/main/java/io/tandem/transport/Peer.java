@@ -40,7 +40,9 @@ final class Peer {
     private final Backoff backoff;
     private final Function<Peer, Channel> connector;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private final AtomicBoolean dropping = new AtomicBoolean();
+    // Set by the first full-queue drop on a connection, cleared when a new connection is ready: a
+    // peer that keeps falling behind warns once per connection, not once per burst.
+    private final AtomicBoolean warnedFull = new AtomicBoolean();
 
     // Written on the loop only; volatile so tests and stats may read it from other threads.
     private volatile State state = State.IDLE;
@@ -85,9 +87,10 @@ final class Peer {
 
     void dropNewest() {
         node.counters.dropped(endpoint, 1);
-        if (dropping.compareAndSet(false, true)) {
-            log.warn("[{}] outbound queue to {} is full ({} messages, {} bytes); dropping new messages until it "
-                    + "drains", node.nodeId, endpoint, queue.size(), queue.bytes());
+        if (warnedFull.compareAndSet(false, true)) {
+            log.warn("[{}] outbound queue to {} is full ({} messages, {} bytes): the peer reads slower than we send; "
+                    + "dropping new messages while it is full (counted in dropsByPeer; warned once per connection)",
+                    node.nodeId, endpoint, queue.size(), queue.bytes());
         }
     }
 
@@ -153,17 +156,8 @@ final class Peer {
         if (written > 0) {
             ch.flush();
         }
-        if (queue.isEmpty()) {
-            noteDrained();
-        } else if (ch.isWritable()) {
+        if (!queue.isEmpty() && ch.isWritable()) {
             scheduleDrain(); // batch limit reached: let other tasks on this loop run first
-        }
-    }
-
-    private void noteDrained() {
-        if (dropping.compareAndSet(true, false)) {
-            log.info("[{}] outbound queue to {} drained; {} messages dropped to it so far", node.nodeId, endpoint,
-                    node.counters.snapshot().drops(endpoint));
         }
     }
 
@@ -194,6 +188,7 @@ final class Peer {
         }
         state = State.READY;
         failures = 0;
+        warnedFull.set(false);
         lastFailure = "";
         log.info("[{}] connected to {} (node {})", node.nodeId, endpoint, Handshake.quote(peerNodeId));
         writeBatch();

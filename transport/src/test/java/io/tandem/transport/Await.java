@@ -40,12 +40,16 @@ final class Await {
 
     /** Repeats {@code action} (e.g. a send that may be dropped) every {@code everyMs} until the condition holds. */
     static void retrying(String what, long everyMs, Runnable action, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + DEFAULT.toNanos();
+        retrying(what, DEFAULT, everyMs, action, condition);
+    }
+
+    static void retrying(String what, Duration timeout, long everyMs, Runnable action, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         long nextAction = System.nanoTime();
         while (!condition.getAsBoolean()) {
             long now = System.nanoTime();
             if (now - deadline > 0) {
-                throw new AssertionError("timed out after " + DEFAULT.toMillis() + " ms waiting until " + what);
+                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting until " + what);
             }
             if (now - nextAction >= 0) {
                 action.run();
