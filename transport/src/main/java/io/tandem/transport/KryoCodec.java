@@ -12,7 +12,7 @@ import java.util.Objects;
 /**
  * Kryo 5 codec for message frames. Registration is required and every id is fixed (built-ins plus
  * the caller's {@link Registrations}), so a class is only ever chosen from a small integer id on
- * the wire, never from a name. References are off (messages are trees) and nesting is capped at
+ * the wire, never from a name ({@link IdOnlyClassResolver} refuses Kryo's class-name marker). References are off (messages are trees) and nesting is capped at
  * {@link #MAX_DEPTH} so a hostile payload cannot exhaust the stack.
  *
  * <p>Message frame body: {@code varint(classId + 2)} then the object as Kryo writes it for that
@@ -89,7 +89,7 @@ final class KryoCodec {
     }
 
     private Kryo newKryo() {
-        Kryo kryo = new Kryo();
+        Kryo kryo = new Kryo(new IdOnlyClassResolver(), null); // null reference resolver: references off
         kryo.setRegistrationRequired(true);
         kryo.setReferences(false);
         kryo.setMaxDepth(MAX_DEPTH);

@@ -167,6 +167,18 @@ class KryoCodecTest {
     }
 
     @Test
+    @DisplayName("a class name on the wire is refused before it is read, so it is never loaded")
+    void classNamesOnTheWireAreRefused() {
+        byte[] payload = payload(out -> {
+            out.writeVarInt(1, true); // Kryo's "class name follows" marker
+            out.writeVarInt(0, true);
+            out.writeString("io.tandem.transport.NotARealClass");
+        });
+        DecodeException e = assertThrows(DecodeException.class, () -> codec.decode(payload, 0, payload.length));
+        assertTrue(e.getMessage().contains("class names are never accepted"), e.getMessage());
+    }
+
+    @Test
     void registrationsMustMatch() {
         KryoCodec other = new KryoCodec(Registrations.builder().register(100, Entry.class).build(), MAX_FRAME);
         byte[] frame = codec.encodeFrame(new Ping(1, "x"));
