@@ -1,0 +1,178 @@
+package io.tandem.transport;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.KryoBufferOverflowException;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.Pool;
+import io.netty.buffer.ByteBuf;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Kryo 5 codec for message frames. Registration is required and every id is fixed (built-ins plus
+ * the caller's {@link Registrations}), so a class is only ever chosen from a small integer id on
+ * the wire, never from a name ({@link IdOnlyClassResolver} refuses Kryo's class-name marker). References are off (messages are trees) and nesting is capped at
+ * {@link #MAX_DEPTH} so a hostile payload cannot exhaust the stack.
+ *
+ * <p>Message frame body: {@code varint(classId + 2)} then the object as Kryo writes it for that
+ * registration (records: each component in declaration order). The decoder requires the payload to
+ * be consumed exactly; trailing bytes are an error.
+ *
+ * <p>Thread-safe: Kryo instances and their buffers are pooled.
+ */
+final class KryoCodec {
+
+    static final int MAX_DEPTH = 64;
+    /** Buffers above this are dropped after use, so one large message does not pin memory in the pool. */
+    private static final int RETAINED_BUFFER_BYTES = 256 * 1024;
+    private static final int INITIAL_BUFFER_BYTES = 4096;
+    private static final int POOL_MAX = 64;
+
+    private final Registrations registrations;
+    private final int maxFrameBytes;
+    private final Pool<Slot> pool;
+
+    KryoCodec(Registrations registrations, int maxFrameBytes) {
+        this.registrations = Objects.requireNonNull(registrations, "registrations");
+        this.maxFrameBytes = maxFrameBytes;
+        this.pool = new Pool<>(true, false, POOL_MAX) {
+            @Override
+            protected Slot create() {
+                return new Slot(newKryo());
+            }
+        };
+    }
+
+    /**
+     * Encodes {@code message} as a complete frame: length, type {@code MESSAGE}, payload.
+     *
+     * @throws IllegalArgumentException if the message or a type inside it is not registered, or it
+     *     encodes to more than {@code maxFrameBytes}
+     */
+    byte[] encodeFrame(Object message) {
+        Objects.requireNonNull(message, "message");
+        Slot slot = pool.obtain();
+        byte[] frame = encodeWith(slot, message);
+        pool.free(slot);
+        return frame;
+    }
+
+    /** Decodes a message frame body (after the type byte). */
+    Object decode(ByteBuf body) throws DecodeException {
+        Slot slot = pool.obtain();
+        Object message = slot.decode(body);
+        pool.free(slot);
+        return message;
+    }
+
+    /** Decodes a payload held in an array (the in-memory transport). */
+    Object decode(byte[] bytes, int offset, int length) throws DecodeException {
+        Slot slot = pool.obtain();
+        Object message = slot.decode(bytes, offset, length);
+        pool.free(slot);
+        return message;
+    }
+
+    // On failure the slot is not returned: Kryo may be mid-graph after an exception.
+    private byte[] encodeWith(Slot slot, Object message) {
+        try {
+            return slot.encode(message);
+        } catch (KryoBufferOverflowException e) {
+            throw new IllegalArgumentException("message " + message.getClass().getName() + " encodes to more than "
+                    + "maxFrameBytes (" + maxFrameBytes + "); send smaller messages or raise maxFrameBytes on every "
+                    + "node", e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot encode message " + message.getClass().getName() + ": "
+                    + e.getMessage() + " (is every type inside it registered?)", e);
+        }
+    }
+
+    private Kryo newKryo() {
+        Kryo kryo = new Kryo(new IdOnlyClassResolver(), null); // null reference resolver: references off
+        kryo.setRegistrationRequired(true);
+        kryo.setReferences(false);
+        kryo.setMaxDepth(MAX_DEPTH);
+        BuiltIns.register(kryo);
+        for (Registrations.Entry e : registrations.entries()) {
+            if (e.serializer() == null) {
+                kryo.register(e.type(), e.id());
+            } else {
+                kryo.register(e.type(), (Serializer<?>) e.serializer().get(), e.id());
+            }
+        }
+        return kryo;
+    }
+
+    /** One Kryo with its own buffers; used by one thread at a time. */
+    private final class Slot {
+        private final Kryo kryo;
+        private final Output output = new Output(INITIAL_BUFFER_BYTES, Frames.LENGTH_BYTES + maxFrameBytes);
+        private final BoundedInput input = new BoundedInput();
+        private byte[] scratch = new byte[INITIAL_BUFFER_BYTES];
+
+        Slot(Kryo kryo) {
+            this.kryo = kryo;
+        }
+
+        byte[] encode(Object message) {
+            output.setPosition(Frames.HEADER_BYTES);
+            kryo.writeClassAndObject(output, message);
+            int end = output.position();
+            byte[] frame = Arrays.copyOf(output.getBuffer(), end);
+            int length = end - Frames.LENGTH_BYTES;
+            frame[0] = (byte) (length >>> 24);
+            frame[1] = (byte) (length >>> 16);
+            frame[2] = (byte) (length >>> 8);
+            frame[3] = (byte) length;
+            frame[4] = Frames.MESSAGE;
+            if (output.getBuffer().length > RETAINED_BUFFER_BYTES) {
+                output.setBuffer(new byte[INITIAL_BUFFER_BYTES], Frames.LENGTH_BYTES + maxFrameBytes);
+            }
+            return frame;
+        }
+
+        Object decode(ByteBuf body) throws DecodeException {
+            int length = body.readableBytes();
+            if (body.hasArray()) {
+                return decode(body.array(), body.arrayOffset() + body.readerIndex(), length);
+            }
+            if (scratch.length < length) {
+                scratch = new byte[length];
+            }
+            body.getBytes(body.readerIndex(), scratch, 0, length);
+            Object message = decode(scratch, 0, length);
+            if (scratch.length > RETAINED_BUFFER_BYTES) {
+                scratch = new byte[INITIAL_BUFFER_BYTES];
+            }
+            return message;
+        }
+
+        Object decode(byte[] bytes, int offset, int length) throws DecodeException {
+            input.setBuffer(bytes, offset, length);
+            try {
+                return readExactly(offset + length);
+            } catch (DecodeException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new DecodeException("undecodable payload: " + e.getMessage(), e);
+            } finally {
+                input.setBuffer(EMPTY);
+            }
+        }
+
+        private Object readExactly(int end) throws DecodeException {
+            Object message = kryo.readClassAndObject(input);
+            if (message == null) {
+                throw new DecodeException("null message", null);
+            }
+            if (input.position() != end) {
+                throw new DecodeException((end - input.position()) + " trailing bytes after a "
+                        + message.getClass().getName(), null);
+            }
+            return message;
+        }
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+}

@@ -1,0 +1,136 @@
+package io.tandem.transport;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * TLS material for a node, read from PEM files when the transport starts. Each node is both a
+ * server (inbound connections) and a client (outbound connections) and presents the same
+ * certificate in both roles.
+ *
+ * <ul>
+ *   <li>{@code certificateChain}: this node's certificate, then intermediates (PEM).
+ *   <li>{@code privateKey}: its private key, PKCS#8 PEM ({@code BEGIN PRIVATE KEY}); encrypted
+ *       keys need {@code privateKeyPassword}.
+ *   <li>{@code trustedCertificates}: the CA certificate(s) that sign every node (PEM).
+ *   <li>{@code mutual} (default {@code true}): servers require and verify a client certificate
+ *       signed by a trusted CA. With {@code false} only the server is authenticated by TLS; the
+ *       cluster-secret handshake still authenticates the client.
+ *   <li>{@code verifyHostname} (default {@code true}): clients check that the server's
+ *       certificate names the host they dialled (subject alternative name, DNS or IP).
+ * </ul>
+ */
+public final class TlsConfig {
+
+    private final Path certificateChain;
+    private final Path privateKey;
+    private final String privateKeyPassword;
+    private final Path trustedCertificates;
+    private final boolean mutual;
+    private final boolean verifyHostname;
+
+    private TlsConfig(Builder b) {
+        this.certificateChain = b.certificateChain;
+        this.privateKey = b.privateKey;
+        this.privateKeyPassword = b.privateKeyPassword;
+        this.trustedCertificates = b.trustedCertificates;
+        this.mutual = b.mutual;
+        this.verifyHostname = b.verifyHostname;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Path certificateChain() {
+        return certificateChain;
+    }
+
+    public Path privateKey() {
+        return privateKey;
+    }
+
+    Optional<String> privateKeyPassword() {
+        return Optional.ofNullable(privateKeyPassword);
+    }
+
+    public Path trustedCertificates() {
+        return trustedCertificates;
+    }
+
+    public boolean mutual() {
+        return mutual;
+    }
+
+    public boolean verifyHostname() {
+        return verifyHostname;
+    }
+
+    @Override
+    public String toString() {
+        return "TlsConfig[certificateChain=" + certificateChain + ", privateKey=" + privateKey + ", trusted="
+                + trustedCertificates + ", mutual=" + mutual + ", verifyHostname=" + verifyHostname + "]";
+    }
+
+    public static final class Builder {
+        private Path certificateChain;
+        private Path privateKey;
+        private String privateKeyPassword;
+        private Path trustedCertificates;
+        private boolean mutual = true;
+        private boolean verifyHostname = true;
+
+        private Builder() {}
+
+        public Builder certificateChain(Path pem) {
+            this.certificateChain = pem;
+            return this;
+        }
+
+        public Builder privateKey(Path pem) {
+            this.privateKey = pem;
+            return this;
+        }
+
+        public Builder privateKeyPassword(String password) {
+            this.privateKeyPassword = password;
+            return this;
+        }
+
+        public Builder trustedCertificates(Path pem) {
+            this.trustedCertificates = pem;
+            return this;
+        }
+
+        public Builder mutual(boolean mutual) {
+            this.mutual = mutual;
+            return this;
+        }
+
+        public Builder verifyHostname(boolean verifyHostname) {
+            this.verifyHostname = verifyHostname;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the missing or unreadable file */
+        public TlsConfig build() {
+            requireReadable("certificateChain", certificateChain, "this node's certificate chain");
+            requireReadable("privateKey", privateKey, "this node's PKCS#8 private key");
+            requireReadable("trustedCertificates", trustedCertificates, "the CA certificate(s) that sign every node");
+            return new TlsConfig(this);
+        }
+
+        private static void requireReadable(String name, Path path, String what) {
+            if (path == null) {
+                throw new IllegalArgumentException("tls." + name + " is not set; point it at a PEM file with " + what);
+            }
+            Objects.requireNonNull(path);
+            if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+                throw new IllegalArgumentException("tls." + name + " " + path + " is not a readable file; point it at "
+                        + "a PEM file with " + what);
+            }
+        }
+    }
+}
