@@ -10,8 +10,12 @@ public sealed interface Command permits Command.OpenSession, Command.KeepAlive, 
     /** Stable one-byte code used by {@link CommandCodec}; part of the log format. */
     byte code();
 
-    /** Opens a session for {@code nodeId}; the session id is the index of this entry. */
-    record OpenSession(String nodeId, long timeoutMs) implements Command {
+    /**
+     * Opens a session for {@code nodeId}; the session id is the index of this entry. The
+     * {@code nonce} lets the proposing node recognise its own request when it applies it (an old
+     * request from a previous run of the same node carries another nonce).
+     */
+    record OpenSession(String nodeId, long timeoutMs, long nonce) implements Command {
         @Override
         public byte code() {
             return 1;

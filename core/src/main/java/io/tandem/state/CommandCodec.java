@@ -19,7 +19,7 @@ import java.io.UncheckedIOException;
  * +--------+-------------+--------------+-----------------+---------+----------------+
  * | u8 = 1 | i64 session | i64 sequence | i64 ackedSequence | u8 code | command fields |
  * +--------+-------------+--------------+-----------------+---------+----------------+
- * OpenSession (1): utf nodeId, i64 timeoutMs      KeepAlive (2), CloseSession (3), Tick (20): -
+ * OpenSession (1): utf nodeId, i64 timeoutMs, i64 nonce     KeepAlive (2), CloseSession (3), Tick (20): -
  * Put (10): utf key, i32 len + value bytes, i64 expectedVersion, i64 ttlMs, u8 ephemeral
  * Delete (11): utf key, i64 expectedVersion
  * utf = u16 length + modified UTF-8
@@ -65,6 +65,7 @@ public final class CommandCodec {
         if (c instanceof Command.OpenSession o) {
             out.writeUTF(o.nodeId());
             out.writeLong(o.timeoutMs());
+            out.writeLong(o.nonce());
         } else if (c instanceof Command.Put p) {
             out.writeUTF(p.key());
             writeBytes(out, p.value());
@@ -81,7 +82,7 @@ public final class CommandCodec {
     static Command readCommand(DataInput in) throws IOException {
         byte code = in.readByte();
         return switch (code) {
-            case 1 -> new Command.OpenSession(in.readUTF(), in.readLong());
+            case 1 -> new Command.OpenSession(in.readUTF(), in.readLong(), in.readLong());
             case 2 -> new Command.KeepAlive();
             case 3 -> new Command.CloseSession();
             case 10 -> new Command.Put(in.readUTF(), readBytes(in), in.readLong(), in.readLong(), in.readBoolean());

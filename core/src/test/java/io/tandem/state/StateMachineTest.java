@@ -43,7 +43,7 @@ class StateMachineTest {
     }
 
     private long open(long at, long timeoutMs) {
-        CommandResult r = sm.apply(++index, at, new Envelope(0, 0, 0, new Command.OpenSession("node-a", timeoutMs)));
+        CommandResult r = sm.apply(++index, at, new Envelope(0, 0, 0, new Command.OpenSession("node-a", timeoutMs, 0)));
         return ((CommandResult.SessionOpened) r).sessionId();
     }
 
@@ -174,7 +174,7 @@ class StateMachineTest {
         assertInstanceOf(CommandResult.Rejected.class, run(s, 1002, put("k".repeat(2000), "x")));
         assertInstanceOf(CommandResult.Rejected.class,
                 run(s, 1003, new Command.Put("k", new byte[(1 << 20) + 1], -1, 0, false)));
-        CommandResult tooShort = sm.apply(++index, 1004, new Envelope(0, 0, 0, new Command.OpenSession("n", 10)));
+        CommandResult tooShort = sm.apply(++index, 1004, new Envelope(0, 0, 0, new Command.OpenSession("n", 10, 0)));
         assertTrue(((CommandResult.Rejected) tooShort).reason().contains("outside"));
         assertEquals(0, sm.revision());
     }
@@ -194,7 +194,7 @@ class StateMachineTest {
     void watchHistoryIsBoundedAndReportsCompaction() {
         StateMachine small = new StateMachine(new StateMachine.Limits(1024, 1 << 20, 3, 1000, 1000, 60_000));
         long s = ((CommandResult.SessionOpened) small.apply(1, 1000,
-                new Envelope(0, 0, 0, new Command.OpenSession("n", 5000)))).sessionId();
+                new Envelope(0, 0, 0, new Command.OpenSession("n", 5000, 0)))).sessionId();
         for (int i = 0; i < 5; i++) {
             small.apply(2 + i, 1001, new Envelope(s, i + 1, 0, put("k" + i, "v")));
         }
@@ -214,7 +214,7 @@ class StateMachineTest {
         List<Envelope> script = new ArrayList<>();
         List<Long> times = new ArrayList<>();
         long t = 1000;
-        script.add(new Envelope(0, 0, 0, new Command.OpenSession("x", 3000)));
+        script.add(new Envelope(0, 0, 0, new Command.OpenSession("x", 3000, 0)));
         times.add(t);
         for (int i = 1; i < 400; i++) {
             t += rnd.nextInt(40);
@@ -249,7 +249,7 @@ class StateMachineTest {
 
     @Test
     void codecRoundTripsEveryCommand() {
-        List<Command> all = List.of(new Command.OpenSession("n1", 5000), new Command.KeepAlive(),
+        List<Command> all = List.of(new Command.OpenSession("n1", 5000, 0), new Command.KeepAlive(),
                 new Command.CloseSession(), new Command.Put("k", b("v"), 3, 100, true), new Command.Delete("k", -1),
                 new Command.Tick());
         for (Command c : all) {

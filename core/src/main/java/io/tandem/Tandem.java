@@ -1,0 +1,220 @@
+package io.tandem;
+
+import io.tandem.data.DataStore;
+import io.tandem.node.Clock;
+import io.tandem.node.NodeOptions;
+import io.tandem.node.NodeStatus;
+import io.tandem.node.RaftNode;
+import io.tandem.node.Wire;
+import io.tandem.raft.RaftConfig;
+import io.tandem.state.Command;
+import io.tandem.state.StateMachine;
+import io.tandem.storage.FileMetaStore;
+import io.tandem.storage.FileSnapshotStore;
+import io.tandem.storage.InMemoryMetaStore;
+import io.tandem.storage.InMemoryRaftLog;
+import io.tandem.storage.InMemorySnapshotStore;
+import io.tandem.storage.SegmentedRaftLog;
+import io.tandem.storage.SegmentedRaftLogConfig;
+import io.tandem.transport.NettyTransport;
+import io.tandem.transport.Transport;
+import io.tandem.transport.TransportConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One embedded Tandem node: the entry point. Build with {@link #builder()}, then use the
+ * primitives ({@link #data()}, ...). {@link #close()} leaves gracefully: a leader hands over
+ * leadership first, and the node's session is closed so its ephemeral records (and later its
+ * locks and leaderships) are released at once. Thread-safe.
+ */
+public final class Tandem implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Tandem.class);
+
+    private final TandemConfig config;
+    private final RaftNode node;
+    private final ExecutorService callbacks;
+    private final DataStore data;
+    private volatile boolean closed;
+
+    private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks) {
+        this.config = config;
+        this.node = node;
+        this.callbacks = callbacks;
+        this.data = new DataStore(node, config.maxKeyBytes(), config.maxValueBytes(), callbacks);
+    }
+
+    public static TandemConfig.Builder builder() {
+        return TandemConfig.builder();
+    }
+
+    /**
+     * Starts a node and waits until it has joined (or formed) the cluster and opened its session.
+     * A founder waits for every seed to come up; a joiner waits until the leader adds it.
+     *
+     * @throws TandemTimeoutException if that takes longer than 20 request timeouts
+     */
+    public static Tandem start(TandemConfig config) {
+        Tandem t = startAsync(config);
+        long waitMs = config.requestTimeout().toMillis() * 20;
+        try {
+            t.node.readyFuture().get(waitMs, TimeUnit.MILLISECONDS);
+            return t;
+        } catch (java.util.concurrent.TimeoutException e) {
+            t.close();
+            throw new TandemTimeoutException("node " + config.nodeId() + " did not join a cluster within " + waitMs
+                    + " ms; check that the seeds " + config.seeds() + " are running, reachable, and share the cluster"
+                    + " name and secret");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            t.close();
+            throw new TandemException("interrupted while starting node " + config.nodeId(), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            t.close();
+            throw new TandemException("node " + config.nodeId() + " failed to start: " + e.getCause().getMessage(),
+                    e.getCause());
+        }
+    }
+
+    /** Starts a node without waiting; {@link #ready()} completes when it can serve calls. */
+    public static Tandem startAsync(TandemConfig config) {
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService callbacks = Executors.newFixedThreadPool(2, r -> {
+            Thread th = new Thread(r, "tandem-callbacks-" + config.nodeId() + "-" + threads.incrementAndGet());
+            th.setDaemon(true);
+            return th;
+        });
+        RaftNode.Storage storage = openStorage(config);
+        Transport transport = new NettyTransport(transportConfig(config));
+        RaftConfig raft = RaftConfig.builder(config.nodeId()).electionTimeoutTicks(config.electionTimeoutTicks())
+                .heartbeatTicks(config.heartbeatTicks()).build();
+        long tickMs = config.tick().toMillis();
+        NodeOptions opt = new NodeOptions(config.nodeId(), config.advertise(), config.seeds(), raft, tickMs,
+                config.sessionTimeout().toMillis(), config.snapshotEveryEntries(), config.requestTimeout().toMillis(),
+                Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), 100_000, 50_000, config.voterCount(),
+                new StateMachine.Limits(config.maxKeyBytes(), config.maxValueBytes(), config.watchHistoryEvents(),
+                        100_000, 1_000, 3_600_000));
+        RaftNode node = new RaftNode(opt, storage, transport, Clock.SYSTEM, new SplittableRandom(new SecureRandom()
+                .nextLong()), callbacks);
+        Tandem t = new Tandem(config, node, callbacks);
+        node.start();
+        return t;
+    }
+
+    private static TransportConfig transportConfig(TandemConfig config) {
+        TransportConfig.Builder b = TransportConfig.builder().clusterName(config.clusterName())
+                .nodeId(config.nodeId()).bind(config.bind()).clusterSecret(config.clusterSecret())
+                .registrations(Wire.registrations());
+        config.tls().ifPresent(b::tls);
+        return b.build();
+    }
+
+    private static RaftNode.Storage openStorage(TandemConfig config) {
+        if (config.inMemory()) {
+            return new RaftNode.Storage(new InMemoryRaftLog(), new InMemoryMetaStore(), new InMemorySnapshotStore(2));
+        }
+        Path dir = config.dataDir().orElseThrow();
+        try {
+            Files.createDirectories(dir);
+            checkIdentity(dir, config.nodeId());
+        } catch (IOException e) {
+            throw new TandemException("cannot use data directory " + dir.toAbsolutePath() + ": " + e
+                    + "; check that it exists and is writable", e);
+        }
+        return new RaftNode.Storage(
+                SegmentedRaftLog.open(SegmentedRaftLogConfig.builder(dir.resolve("log")).build()),
+                FileMetaStore.open(dir.resolve("meta")),
+                FileSnapshotStore.open(dir.resolve("snapshots"), 3));
+    }
+
+    /** A data directory belongs to one node id forever: starting it under another id is refused. */
+    private static void checkIdentity(Path dir, String nodeId) throws IOException {
+        Path idFile = dir.resolve("node-id");
+        if (Files.exists(idFile)) {
+            String existing = Files.readString(idFile, StandardCharsets.UTF_8).trim();
+            if (!existing.equals(nodeId)) {
+                throw new InvalidArgumentException("data directory " + dir.toAbsolutePath() + " belongs to node '"
+                        + existing + "', not '" + nodeId + "'; start with nodeId " + existing + " or use an empty directory");
+            }
+        } else {
+            Path tmp = dir.resolve("node-id.tmp");
+            Files.writeString(tmp, nodeId + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, idFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    public TandemConfig config() {
+        return config;
+    }
+
+    /** Completes when the node has a session and serves every call. */
+    public CompletableFuture<Void> ready() {
+        return node.readyFuture();
+    }
+
+    /** Versioned key/value records. */
+    public DataStore data() {
+        requireOpen();
+        return data;
+    }
+
+    /** This node's view of the cluster. */
+    public NodeStatus status() {
+        requireOpen();
+        return DataStore.join(node.status());
+    }
+
+    /** For tests and tools: the runtime under this node. */
+    public RaftNode runtime() {
+        return node;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new ClosedException("node " + config.nodeId() + " is closed");
+        }
+    }
+
+    /**
+     * Leaves gracefully: hands leadership to another voter if this node leads, closes the
+     * session (releasing what it owns at once), then stops. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (node.readyFuture().isDone() && !node.readyFuture().isCompletedExceptionally()) {
+                node.transferLeadershipAway().get(1, TimeUnit.SECONDS);
+                node.submit(new Command.CloseSession()).get(Math.min(2000, config.requestTimeout().toMillis()),
+                        TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("node {}: graceful leave incomplete ({}); the session will expire after {} ms instead",
+                    config.nodeId(), e.toString(), config.sessionTimeout().toMillis());
+        } finally {
+            node.close();
+            callbacks.shutdown();
+        }
+    }
+}

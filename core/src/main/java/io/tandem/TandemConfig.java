@@ -1,0 +1,510 @@
+package io.tandem;
+
+import io.tandem.transport.Endpoint;
+import io.tandem.transport.TlsConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * Everything one Tandem node needs, validated once by {@link Builder#build()} with messages that
+ * say what is wrong and what to do. Immutable.
+ *
+ * <p>Cluster-wide settings (must match on every node): {@code clusterName}, {@code clusterSecret},
+ * {@code tick}, {@code electionTimeoutTicks}, {@code heartbeatTicks}, {@code sessionTimeout},
+ * {@code voterCount}, key and value limits, and the seed list on founders. Node-local settings:
+ * {@code nodeId}, {@code bind}, {@code advertise}, {@code dataDir}, {@code tls}.
+ *
+ * <p>The same settings load from a properties file and from environment variables (see
+ * {@link #fromProperties} and docs/operations.md); explicit builder calls win over both.
+ */
+public final class TandemConfig {
+
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private final String nodeId;
+    private final Endpoint bind;
+    private final Endpoint advertise;
+    private final List<Endpoint> seeds;
+    private final Path dataDir;
+    private final boolean inMemory;
+    private final String clusterName;
+    private final byte[] clusterSecret;
+    private final Duration tick;
+    private final int electionTimeoutTicks;
+    private final int heartbeatTicks;
+    private final Duration sessionTimeout;
+    private final Duration requestTimeout;
+    private final int voterCount;
+    private final long snapshotEveryEntries;
+    private final int maxKeyBytes;
+    private final int maxValueBytes;
+    private final int watchHistoryEvents;
+    private final TlsConfig tls;
+
+    private TandemConfig(Builder b, Endpoint advertise, List<Endpoint> seeds) {
+        this.nodeId = b.nodeId;
+        this.bind = b.bind;
+        this.advertise = advertise;
+        this.seeds = List.copyOf(seeds);
+        this.dataDir = b.dataDir;
+        this.inMemory = b.inMemory;
+        this.clusterName = b.clusterName;
+        this.clusterSecret = b.clusterSecret.clone();
+        this.tick = b.tick;
+        this.electionTimeoutTicks = b.electionTimeoutTicks;
+        this.heartbeatTicks = b.heartbeatTicks;
+        this.sessionTimeout = b.sessionTimeout;
+        this.requestTimeout = b.requestTimeout;
+        this.voterCount = b.voterCount;
+        this.snapshotEveryEntries = b.snapshotEveryEntries;
+        this.maxKeyBytes = b.maxKeyBytes;
+        this.maxValueBytes = b.maxValueBytes;
+        this.watchHistoryEvents = b.watchHistoryEvents;
+        this.tls = b.tls;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public Endpoint bind() {
+        return bind;
+    }
+
+    public Endpoint advertise() {
+        return advertise;
+    }
+
+    public List<Endpoint> seeds() {
+        return seeds;
+    }
+
+    public Optional<Path> dataDir() {
+        return Optional.ofNullable(dataDir);
+    }
+
+    public boolean inMemory() {
+        return inMemory;
+    }
+
+    public String clusterName() {
+        return clusterName;
+    }
+
+    /** A copy of the secret. */
+    public byte[] clusterSecret() {
+        return clusterSecret.clone();
+    }
+
+    public Duration tick() {
+        return tick;
+    }
+
+    public int electionTimeoutTicks() {
+        return electionTimeoutTicks;
+    }
+
+    public int heartbeatTicks() {
+        return heartbeatTicks;
+    }
+
+    public Duration sessionTimeout() {
+        return sessionTimeout;
+    }
+
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    public int voterCount() {
+        return voterCount;
+    }
+
+    public long snapshotEveryEntries() {
+        return snapshotEveryEntries;
+    }
+
+    public int maxKeyBytes() {
+        return maxKeyBytes;
+    }
+
+    public int maxValueBytes() {
+        return maxValueBytes;
+    }
+
+    public int watchHistoryEvents() {
+        return watchHistoryEvents;
+    }
+
+    public Optional<TlsConfig> tls() {
+        return Optional.ofNullable(tls);
+    }
+
+    /**
+     * Reads settings from properties (keys as in docs/operations.md, e.g. {@code tandem.node-id},
+     * {@code tandem.seeds}), then lets environment variables ({@code TANDEM_NODE_ID},
+     * {@code TANDEM_SEEDS}, ...) override them. Returns a builder so code can override further.
+     */
+    public static Builder fromProperties(Properties props, Map<String, String> env) {
+        Builder b = builder();
+        for (Setting s : Setting.values()) {
+            String value = env.get(s.envName());
+            if (value == null) {
+                value = props.getProperty(s.key);
+            }
+            if (value != null && !value.isBlank()) {
+                s.apply(b, value.trim());
+            }
+        }
+        return b;
+    }
+
+    /** {@link #fromProperties} on a file. */
+    public static Builder fromFile(Path file, Map<String, String> env) {
+        Properties props = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(r);
+        } catch (IOException e) {
+            throw new InvalidArgumentException("cannot read config file " + file.toAbsolutePath() + ": " + e);
+        }
+        return fromProperties(props, env);
+    }
+
+    /** The settings a properties file or the environment may carry. */
+    public enum Setting {
+        NODE_ID("tandem.node-id") {
+            void apply(Builder b, String v) {
+                b.nodeId(v);
+            }
+        },
+        BIND("tandem.bind") {
+            void apply(Builder b, String v) {
+                b.bind(v);
+            }
+        },
+        ADVERTISE("tandem.advertise") {
+            void apply(Builder b, String v) {
+                b.advertise(v);
+            }
+        },
+        SEEDS("tandem.seeds") {
+            void apply(Builder b, String v) {
+                b.seeds(v.split("\\s*,\\s*"));
+            }
+        },
+        DATA_DIR("tandem.data-dir") {
+            void apply(Builder b, String v) {
+                b.dataDir(Path.of(v));
+            }
+        },
+        IN_MEMORY("tandem.in-memory") {
+            void apply(Builder b, String v) {
+                if (Boolean.parseBoolean(v)) {
+                    b.inMemory();
+                }
+            }
+        },
+        CLUSTER_NAME("tandem.cluster-name") {
+            void apply(Builder b, String v) {
+                b.clusterName(v);
+            }
+        },
+        CLUSTER_SECRET("tandem.cluster-secret") {
+            void apply(Builder b, String v) {
+                b.clusterSecret(v.getBytes(StandardCharsets.UTF_8));
+            }
+        },
+        TICK_MS("tandem.tick-ms") {
+            void apply(Builder b, String v) {
+                b.tick(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        ELECTION_TIMEOUT_TICKS("tandem.election-timeout-ticks") {
+            void apply(Builder b, String v) {
+                b.electionTimeoutTicks((int) parseLong(key, v));
+            }
+        },
+        SESSION_TIMEOUT_MS("tandem.session-timeout-ms") {
+            void apply(Builder b, String v) {
+                b.sessionTimeout(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        REQUEST_TIMEOUT_MS("tandem.request-timeout-ms") {
+            void apply(Builder b, String v) {
+                b.requestTimeout(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        VOTER_COUNT("tandem.voter-count") {
+            void apply(Builder b, String v) {
+                b.voterCount((int) parseLong(key, v));
+            }
+        },
+        SNAPSHOT_EVERY_ENTRIES("tandem.snapshot-every-entries") {
+            void apply(Builder b, String v) {
+                b.snapshotEveryEntries(parseLong(key, v));
+            }
+        };
+
+        final String key;
+
+        Setting(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        /** {@code tandem.node-id} becomes {@code TANDEM_NODE_ID}. */
+        public String envName() {
+            return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        }
+
+        abstract void apply(Builder b, String value);
+
+        static long parseLong(String key, String v) {
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new InvalidArgumentException(key + " must be a whole number, got '" + v + "'");
+            }
+        }
+    }
+
+    /** Builder with documented defaults. */
+    public static final class Builder {
+        private String nodeId;
+        private Endpoint bind = new Endpoint("127.0.0.1", 7400);
+        private String advertiseText;
+        private final List<String> seedTexts = new ArrayList<>();
+        private Path dataDir;
+        private boolean inMemory;
+        private String clusterName = "tandem";
+        private byte[] clusterSecret;
+        private Duration tick = Duration.ofMillis(50);
+        private int electionTimeoutTicks = 10;
+        private int heartbeatTicks = 1;
+        private Duration sessionTimeout = Duration.ofSeconds(5);
+        private Duration requestTimeout = Duration.ofSeconds(10);
+        private int voterCount = 3;
+        private long snapshotEveryEntries = 10_000;
+        private int maxKeyBytes = 1024;
+        private int maxValueBytes = 1 << 20;
+        private int watchHistoryEvents = 100_000;
+        private TlsConfig tls;
+
+        private Builder() {
+        }
+
+        /** Required: unique per node, 1–64 of [A-Za-z0-9._-], starting with a letter or digit. */
+        public Builder nodeId(String v) {
+            nodeId = v;
+            return this;
+        }
+
+        /** Where to listen, host:port. Default 127.0.0.1:7400; use port 0 for any free port (tests). */
+        public Builder bind(String hostPort) {
+            bind = parseEndpoint("bind", hostPort);
+            return this;
+        }
+
+        /** The address other nodes reach this one at; defaults to bind unless bind is a wildcard. */
+        public Builder advertise(String hostPort) {
+            advertiseText = hostPort;
+            return this;
+        }
+
+        /**
+         * The founders' advertised addresses, identical on every founder. A node whose advertise
+         * address is in the list is a founder; others join through them. Default: just this node.
+         */
+        public Builder seeds(String... hostPorts) {
+            seedTexts.clear();
+            for (String s : hostPorts) {
+                if (s != null && !s.isBlank()) {
+                    seedTexts.add(s.trim());
+                }
+            }
+            return this;
+        }
+
+        public Builder seeds(List<String> hostPorts) {
+            return seeds(hostPorts.toArray(new String[0]));
+        }
+
+        /** Where the log, term/vote and snapshots live. Exactly one of dataDir and inMemory. */
+        public Builder dataDir(Path v) {
+            dataDir = v;
+            return this;
+        }
+
+        /** Keep everything in memory: a restart comes back empty (tests, disk-less members). */
+        public Builder inMemory() {
+            inMemory = true;
+            return this;
+        }
+
+        public Builder clusterName(String v) {
+            clusterName = v;
+            return this;
+        }
+
+        /** Required: at least 16 bytes, the same on every node; proves membership in the handshake. */
+        public Builder clusterSecret(byte[] v) {
+            clusterSecret = v == null ? null : v.clone();
+            return this;
+        }
+
+        public Builder clusterSecret(String v) {
+            return clusterSecret(v == null ? null : v.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** Length of one Raft tick. Default 50 ms. */
+        public Builder tick(Duration v) {
+            tick = v;
+            return this;
+        }
+
+        /** Default 10 ticks (500–1000 ms with the default tick). */
+        public Builder electionTimeoutTicks(int v) {
+            electionTimeoutTicks = v;
+            return this;
+        }
+
+        public Builder heartbeatTicks(int v) {
+            heartbeatTicks = v;
+            return this;
+        }
+
+        /** A node unheard of for this long loses its session, locks and leaderships. Default 5 s, minimum 1 s. */
+        public Builder sessionTimeout(Duration v) {
+            sessionTimeout = v;
+            return this;
+        }
+
+        /** Calls fail with {@link TandemTimeoutException} after this long. Default 10 s. */
+        public Builder requestTimeout(Duration v) {
+            requestTimeout = v;
+            return this;
+        }
+
+        /** Target number of voters; further nodes stay learners. Default 3. */
+        public Builder voterCount(int v) {
+            voterCount = v;
+            return this;
+        }
+
+        public Builder snapshotEveryEntries(long v) {
+            snapshotEveryEntries = v;
+            return this;
+        }
+
+        public Builder maxKeyBytes(int v) {
+            maxKeyBytes = v;
+            return this;
+        }
+
+        public Builder maxValueBytes(int v) {
+            maxValueBytes = v;
+            return this;
+        }
+
+        public Builder watchHistoryEvents(int v) {
+            watchHistoryEvents = v;
+            return this;
+        }
+
+        public Builder tls(TlsConfig v) {
+            tls = v;
+            return this;
+        }
+
+        /** Builds the configuration and starts the node; see {@link Tandem#start(TandemConfig)}. */
+        public Tandem start() {
+            return Tandem.start(build());
+        }
+
+        /** Validates and builds, or throws {@link InvalidArgumentException} saying what to fix. */
+        public TandemConfig build() {
+            if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
+                throw new InvalidArgumentException("nodeId " + (nodeId == null ? "is missing" : "'" + nodeId + "' is invalid")
+                        + ": use 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
+                        + " (e.g. orders-1), unique in the cluster");
+            }
+            require(dataDir != null ^ inMemory, dataDir != null
+                    ? "set either dataDir or inMemory(), not both"
+                    : "set dataDir(path) for a durable node, or inMemory() for a node that keeps nothing across restarts");
+            require(clusterName != null && !clusterName.isBlank(), "clusterName must be a non-empty string");
+            require(clusterSecret != null && clusterSecret.length >= 16, "clusterSecret must be set to at least 16"
+                    + " bytes, the same on every node (e.g. 32 random bytes from a secret store)");
+            require(!tick.isNegative() && tick.toMillis() >= 1, "tick (" + tick + ") must be at least 1 ms");
+            require(heartbeatTicks >= 1 && heartbeatTicks < electionTimeoutTicks, "heartbeatTicks (" + heartbeatTicks
+                    + ") must be >= 1 and < electionTimeoutTicks (" + electionTimeoutTicks + ")");
+            long electionMs = tick.toMillis() * electionTimeoutTicks;
+            require(sessionTimeout.toMillis() >= 1000, "sessionTimeout (" + sessionTimeout.toMillis()
+                    + " ms) must be at least 1000 ms");
+            require(sessionTimeout.toMillis() >= 2 * electionMs, "sessionTimeout (" + sessionTimeout.toMillis()
+                    + " ms) must be at least twice the election timeout (" + electionMs + " ms), or every leader"
+                    + " change would expire sessions");
+            require(requestTimeout.toMillis() >= 100, "requestTimeout (" + requestTimeout.toMillis()
+                    + " ms) must be at least 100 ms");
+            require(voterCount >= 1 && voterCount <= 9, "voterCount (" + voterCount + ") must be between 1 and 9"
+                    + " (3 or 5 is typical)");
+            require(snapshotEveryEntries >= 100, "snapshotEveryEntries (" + snapshotEveryEntries + ") must be >= 100");
+            require(maxKeyBytes >= 1 && maxKeyBytes <= 64 * 1024, "maxKeyBytes (" + maxKeyBytes
+                    + ") must be between 1 and 65536");
+            require(maxValueBytes >= 1 && maxValueBytes <= 16 << 20, "maxValueBytes (" + maxValueBytes
+                    + ") must be between 1 and 16 MiB");
+            require(watchHistoryEvents >= 100, "watchHistoryEvents (" + watchHistoryEvents + ") must be >= 100");
+            Endpoint adv;
+            if (advertiseText != null) {
+                adv = parseEndpoint("advertise", advertiseText);
+            } else {
+                require(!bind.host().equals("0.0.0.0") && !bind.host().equals("::"), "bind " + bind
+                        + " is a wildcard address; set advertise(host:port) to the address other nodes can reach");
+                adv = bind;
+            }
+            require(bind.port() != 0 && adv.port() != 0, "bind and advertise need an explicit port (1-65535), got "
+                    + bind + " and " + adv);
+            List<Endpoint> seedList = new ArrayList<>();
+            for (String s : seedTexts) {
+                Endpoint e = parseEndpoint("seed", s);
+                require(!seedList.contains(e), "seed " + e + " is listed twice");
+                seedList.add(e);
+            }
+            if (seedList.isEmpty()) {
+                seedList.add(adv);
+            }
+            return new TandemConfig(this, adv, seedList);
+        }
+
+        private static Endpoint parseEndpoint(String what, String text) {
+            try {
+                return Endpoint.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidArgumentException(what + ": " + e.getMessage());
+            }
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) {
+                throw new InvalidArgumentException(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.tandem.node;
+
+import io.tandem.raft.RaftConfig;
+import io.tandem.state.StateMachine;
+import io.tandem.transport.Endpoint;
+import java.util.List;
+
+/**
+ * Settings of one node's runtime, derived from {@code TandemConfig}. Durations in milliseconds.
+ *
+ * @param seeds               the founding members' advertised addresses (identical on every founder)
+ * @param tickMs              length of one Raft tick
+ * @param sessionTimeoutMs    a session that is not renewed for this long expires in the state machine
+ * @param snapshotEveryEntries applied entries between two snapshots (and log compactions)
+ * @param requestTimeoutMs    a proposal or a linearizable read fails with a timeout after this long
+ * @param retryMs             an unanswered proposal is re-sent (same session and sequence) after this long
+ * @param inboxCapacity       events waiting for the loop; beyond it calls fail with OverloadedException
+ * @param maxPendingRequests  proposals and reads in flight on this node
+ * @param voterCount          the leader promotes caught-up learners until there are this many voters
+ */
+public record NodeOptions(String nodeId, Endpoint advertise, List<Endpoint> seeds, RaftConfig raft, long tickMs,
+                          long sessionTimeoutMs, long snapshotEveryEntries, long requestTimeoutMs, long retryMs,
+                          int inboxCapacity, int maxPendingRequests, int voterCount, StateMachine.Limits limits) {
+
+    public NodeOptions {
+        seeds = List.copyOf(seeds);
+    }
+
+    /** Whether this node is one of the founders named in the seed list. */
+    public boolean isSeed() {
+        return seeds.contains(advertise);
+    }
+}

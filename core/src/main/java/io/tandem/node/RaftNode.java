@@ -1,0 +1,1075 @@
+package io.tandem.node;
+
+import io.tandem.ClosedException;
+import io.tandem.OverloadedException;
+import io.tandem.SessionExpiredException;
+import io.tandem.TandemException;
+import io.tandem.TandemTimeoutException;
+import io.tandem.raft.Configuration;
+import io.tandem.raft.Entry;
+import io.tandem.raft.EntryType;
+import io.tandem.raft.HardState;
+import io.tandem.raft.Message;
+import io.tandem.raft.NotLeaderException;
+import io.tandem.raft.ProposalRejectedException;
+import io.tandem.raft.RaftCore;
+import io.tandem.raft.ReadState;
+import io.tandem.raft.Ready;
+import io.tandem.raft.SnapshotChunk;
+import io.tandem.raft.SnapshotMeta;
+import io.tandem.raft.SnapshotSource;
+import io.tandem.state.Command;
+import io.tandem.state.CommandCodec;
+import io.tandem.state.CommandResult;
+import io.tandem.state.Envelope;
+import io.tandem.state.StateMachine;
+import io.tandem.storage.LogEntry;
+import io.tandem.storage.MetaStore;
+import io.tandem.storage.RaftLog;
+import io.tandem.storage.Snapshot;
+import io.tandem.storage.SnapshotStore;
+import io.tandem.storage.SnapshotWriter;
+import io.tandem.storage.TermAndVote;
+import io.tandem.transport.Endpoint;
+import io.tandem.transport.Transport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime of one node: a single event-loop thread drives the {@link RaftCore} with ticks and
+ * inbound messages, persists through {@code raft-storage}, sends through the {@link Transport},
+ * applies committed entries to the {@link StateMachine} and completes callers' futures.
+ *
+ * <p><b>Threads.</b> Every field below is owned by the loop thread; other threads only enqueue
+ * events into the bounded inbox ({@link #submit}, {@link #read}, inbound messages, storage sync
+ * completions). Futures handed to callers complete on the {@code callbacks} executor, never on the
+ * loop, so user code cannot stall consensus.
+ *
+ * <p><b>Durability order</b> follows {@link Ready}: the term and vote are saved before any message
+ * is sent; followers acknowledge entries only once the log's {@code sync()} reports them durable;
+ * the leader counts itself only after its own sync.
+ *
+ * <p><b>Results.</b> A command's result is taken from this node's own apply of the committed
+ * entry, matched by (session, sequence), so results need no extra round trip. Unanswered
+ * proposals are re-sent with the same sequence number; the state machine runs each once.
+ */
+public final class RaftNode implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+    private static final int MAX_EVENTS_PER_TURN = 4096;
+    private static final int MAX_PROPOSALS_PER_BATCH = 4096;
+
+    /** The storage a node runs on. */
+    public record Storage(RaftLog log, MetaStore meta, SnapshotStore snapshots) {
+    }
+
+    private enum Phase { STARTING, DISCOVERING, JOINING, RUNNING, STOPPED }
+
+    private final NodeOptions opt;
+    private final Storage storage;
+    private final Transport transport;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final Executor callbacks;
+    private final ArrayBlockingQueue<Runnable> inbox;
+    private final Thread loop;
+    private volatile boolean running = true;
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private Throwable fatal;
+
+    // ---- loop-owned state
+    private Phase phase = Phase.STARTING;
+    private RaftCore core;
+    private final StateMachine sm;
+    private final List<StateMachine.Listener> listeners = new ArrayList<>();
+    private long lastApplied;
+    private long lastSnapshotIndex;
+    private final Formation formation;
+    private final TreeMap<String, Endpoint> addressBook = new TreeMap<>();
+
+    // Sessions and proposals.
+    private long sessionId;
+    private long openNonce;
+    private long openSentNanos;
+    private long nextSequence;
+    private long lastKeepAliveNanos;
+    private long lastConfirmedKeepAliveNanos;
+    private final TreeMap<Long, Pending> pending = new TreeMap<>();
+    private final ArrayDeque<Pending> waitingForSession = new ArrayDeque<>();
+    private final List<Pending> toSend = new ArrayList<>();
+    private final List<Consumer<Long>> sessionLostListeners = new ArrayList<>();
+    private long lastLeaderProposalNanos;
+
+    // Linearizable reads.
+    private long nextReadContext;
+    private List<ReadTask> readBatch = new ArrayList<>();
+    private final TreeMap<Long, List<ReadTask>> readsByContext = new TreeMap<>();
+    private final TreeMap<Long, List<ReadTask>> readsByIndex = new TreeMap<>();
+    private final List<ReadTask> readRetries = new ArrayList<>();
+
+    // Storage completions.
+    private long syncRequested;
+    private long syncCompleted;
+    private final ArrayDeque<Object[]> waitingForSync = new ArrayDeque<>();
+    private SnapshotWriter incomingSnapshot;
+
+    private final class Pending {
+        final Command command;
+        final CompletableFuture<CommandResult> future;
+        final long deadlineNanos;
+        long sequence;
+        long lastSentNanos;
+        byte[] payload;
+
+        Pending(Command command, CompletableFuture<CommandResult> future, long deadlineNanos) {
+            this.command = command;
+            this.future = future;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    private record ReadTask(Function<StateMachine, ?> fn, CompletableFuture<Object> future, long deadlineNanos) {
+    }
+
+    public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
+                    Executor callbacks) {
+        this.opt = opt;
+        this.storage = storage;
+        this.transport = transport;
+        this.clock = clock;
+        this.random = random;
+        this.callbacks = callbacks;
+        this.inbox = new ArrayBlockingQueue<>(opt.inboxCapacity());
+        this.sm = new StateMachine(opt.limits());
+        this.formation = new Formation(opt, this::sendTo);
+        this.sm.setListener(new StateMachine.Listener() {
+            @Override
+            public void onEvent(io.tandem.state.WatchEvent event) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onEvent(event);
+                }
+            }
+
+            @Override
+            public void onSessionClosed(long id, String nodeId, boolean expired) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onSessionClosed(id, nodeId, expired);
+                }
+            }
+        });
+        this.loop = new Thread(this::runLoop, "tandem-loop-" + opt.nodeId());
+    }
+
+    // ------------------------------------------------------------------ public API (any thread)
+
+    /** Starts the transport and the loop. The returned future completes when the node's session is open. */
+    public CompletableFuture<Void> start() {
+        transport.start(this::onTransportMessage);
+        loop.start();
+        return ready;
+    }
+
+    public String nodeId() {
+        return opt.nodeId();
+    }
+
+    /** Completes once the node has a session and can serve every call. */
+    public CompletableFuture<Void> readyFuture() {
+        return ready;
+    }
+
+    /** Proposes a command in this node's session; completes with its result from this node's apply. */
+    public CompletableFuture<CommandResult> submit(Command command) {
+        CompletableFuture<CommandResult> f = new CompletableFuture<>();
+        enqueue(() -> {
+            if (pending.size() + waitingForSession.size() >= opt.maxPendingRequests()) {
+                fail(f, new OverloadedException("node " + opt.nodeId() + " has " + opt.maxPendingRequests()
+                        + " requests in flight (maxPendingRequests); retry with back-off"));
+                return;
+            }
+            Pending p = new Pending(command, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs()));
+            if (sessionId == 0) {
+                waitingForSession.add(p);
+            } else {
+                assignAndQueue(p);
+            }
+        }, f);
+        return f;
+    }
+
+    /**
+     * Runs {@code fn} against the state machine on the loop thread: at once for a stale read, or
+     * after a ReadIndex round and once the read index is applied for a linearizable one. The
+     * function must be quick and must not keep references to mutable state.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> read(boolean linearizable, Function<StateMachine, T> fn) {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        enqueue(() -> {
+            if (!linearizable) {
+                completeRead(new ReadTask(fn, f, 0));
+            } else {
+                readBatch.add(new ReadTask(fn, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs())));
+            }
+        }, f);
+        return (CompletableFuture<T>) (CompletableFuture<?>) f;
+    }
+
+    /** Registers a listener called on the loop thread for every state change; it must only hand off work. */
+    public void addStateListener(StateMachine.Listener listener) {
+        if (!loop.isAlive() && running) {
+            listeners.add(listener); // before start(): the loop does not exist yet
+            return;
+        }
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        enqueue(() -> {
+            listeners.add(listener);
+            f.complete(null);
+        }, f);
+        f.join();
+    }
+
+    /** Called on the loop thread with the old session id when this node's session is lost. */
+    public void onSessionLost(Consumer<Long> listener) {
+        if (!loop.isAlive() && running) {
+            sessionLostListeners.add(listener);
+            return;
+        }
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        enqueue(() -> {
+            sessionLostListeners.add(listener);
+            f.complete(null);
+        }, f);
+        f.join();
+    }
+
+    public CompletableFuture<NodeStatus> status() {
+        CompletableFuture<NodeStatus> f = new CompletableFuture<>();
+        enqueue(() -> callbacks.execute(() -> f.complete(snapshotStatus())), f);
+        return f;
+    }
+
+    /** Hands leadership to another voter if this node leads (used by graceful close). */
+    public CompletableFuture<Void> transferLeadershipAway() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        enqueue(() -> {
+            if (core != null && core.isLeader()) {
+                String best = null;
+                long bestMatch = -1;
+                for (String v : core.configuration().voters().keySet()) {
+                    if (!v.equals(opt.nodeId()) && core.matchIndex(v) > bestMatch) {
+                        best = v;
+                        bestMatch = core.matchIndex(v);
+                    }
+                }
+                if (best != null) {
+                    core.transferLeadership(best);
+                }
+            }
+            callbacks.execute(() -> f.complete(null));
+        }, f);
+        return f;
+    }
+
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        loop.interrupt();
+        try {
+            loop.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        transport.close();
+        closeStorage();
+    }
+
+    private void closeStorage() {
+        try {
+            storage.log().close();
+        } finally {
+            try {
+                storage.meta().close();
+            } finally {
+                storage.snapshots().close();
+            }
+        }
+    }
+
+    private void enqueue(Runnable event, CompletableFuture<?> onFailure) {
+        if (!running) {
+            fail(onFailure, new ClosedException("node " + opt.nodeId() + " is closed"));
+            return;
+        }
+        if (!inbox.offer(event)) {
+            fail(onFailure, new OverloadedException("node " + opt.nodeId() + ": event inbox full ("
+                    + opt.inboxCapacity() + " events); retry with back-off"));
+        }
+    }
+
+    private void onTransportMessage(String fromNodeId, Object message) {
+        // I/O threads only decode and enqueue; a full inbox drops, which Raft tolerates.
+        if (running && !inbox.offer(() -> handleMessage(fromNodeId, message))) {
+            LOG.debug("node {}: inbox full, dropped {} from {}", opt.nodeId(), message.getClass().getSimpleName(),
+                    fromNodeId);
+        }
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    private void runLoop() {
+        try {
+            init();
+            long tickNanos = ms(opt.tickMs());
+            long nextTick = clock.monotonicNanos() + tickNanos;
+            while (running) {
+                long wait = nextTick - clock.monotonicNanos();
+                Runnable event = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
+                for (int n = 0; event != null; n++) {
+                    event.run();
+                    event = n < MAX_EVENTS_PER_TURN ? inbox.poll() : null;
+                }
+                long now = clock.monotonicNanos();
+                if (now >= nextTick) {
+                    onTick(now);
+                    // After a long pause, tick once and resynchronise rather than firing a burst.
+                    nextTick = Math.max(nextTick + tickNanos, now + tickNanos / 2);
+                }
+                if (core != null) {
+                    flushProposals(now);
+                    flushReads();
+                    processReady();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            LOG.error("node {}: event loop stopped by an unexpected error; the node is out of service", opt.nodeId(), t);
+            fatal = t;
+        } finally {
+            phase = Phase.STOPPED;
+            running = false;
+            failEverything(fatal == null ? new ClosedException("node " + opt.nodeId() + " stopped")
+                    : new ClosedException("node " + opt.nodeId() + " stopped: " + fatal.getMessage(), fatal));
+            stopped.complete(null);
+        }
+    }
+
+    private void onTick(long now) {
+        switch (phase) {
+            case DISCOVERING -> {
+                Optional<Configuration> founders = formation.tickDiscovery();
+                if (founders.isPresent()) {
+                    bootstrap(founders.get());
+                } else if (formation.clusterExists()) {
+                    startAsJoiner();
+                }
+            }
+            case JOINING, RUNNING -> {
+                core.tick();
+                if (phase == Phase.JOINING) {
+                    if (core.configuration().isMember(opt.nodeId())) {
+                        LOG.info("node {}: joined the cluster as {}", opt.nodeId(),
+                                core.configuration().isVoter(opt.nodeId()) ? "voter" : "learner");
+                        phase = Phase.RUNNING;
+                    } else {
+                        formation.tickJoin(core.leaderId() == null ? null : addressOf(core.leaderId()));
+                    }
+                }
+                if (core.isLeader()) {
+                    leaderDuties(now);
+                }
+                sessionDuties(now);
+                expireRequests(now);
+            }
+            default -> { }
+        }
+    }
+
+    // ------------------------------------------------------------------ start-up and formation
+
+    private void init() throws IOException {
+        TermAndVote tv = storage.meta().load();
+        Optional<Snapshot> snap = storage.snapshots().latest();
+        boolean fresh = tv.currentTerm() == 0 && storage.log().lastIndex() == 0 && snap.isEmpty();
+        if (!fresh) {
+            startCore(tv, snap, Configuration.EMPTY);
+            phase = Phase.RUNNING;
+            LOG.info("node {}: restarted from disk (term {}, last index {}, snapshot {})", opt.nodeId(),
+                    tv.currentTerm(), storage.log().lastIndex(), lastSnapshotIndex);
+            openSession();
+        } else if (opt.isSeed()) {
+            phase = Phase.DISCOVERING;
+            LOG.info("node {}: fresh founder; discovering the other seeds {}", opt.nodeId(), opt.seeds());
+            Optional<Configuration> alone = formation.tickDiscovery();
+            alone.ifPresent(this::bootstrap);
+        } else {
+            startAsJoiner();
+        }
+    }
+
+    private void startAsJoiner() {
+        LOG.info("node {}: joining the existing cluster through seeds {}", opt.nodeId(), opt.seeds());
+        startCore(TermAndVote.INITIAL, Optional.empty(), Configuration.EMPTY);
+        phase = Phase.JOINING;
+        openSession();
+    }
+
+    /**
+     * Founders write the same configuration entry at index 1, term 1 (as etcd does), so their logs
+     * agree from the start and elections begin at term 2.
+     */
+    private void bootstrap(Configuration founders) {
+        LOG.info("node {}: bootstrapping a new cluster with voters {}", opt.nodeId(), founders.voters());
+        storage.log().append(List.of(new LogEntry(1, 1, EntryType.CONFIG.code(), 0, founders.encode())));
+        storage.log().sync().join();
+        storage.meta().save(new TermAndVote(1, null));
+        startCore(new TermAndVote(1, null), Optional.empty(), Configuration.EMPTY);
+        phase = Phase.RUNNING;
+        openSession();
+    }
+
+    private void startCore(TermAndVote tv, Optional<Snapshot> snap, Configuration initial) {
+        SnapshotMeta base = new SnapshotMeta(0, 0, initial);
+        if (snap.isPresent()) {
+            try (Snapshot s = snap.get(); InputStream in = s.openStream()) {
+                sm.restore(in);
+                base = new SnapshotMeta(s.meta().lastIncludedIndex(), s.meta().lastIncludedTerm(),
+                        Configuration.decode(s.meta().configuration()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("node " + opt.nodeId() + ": cannot restore the state snapshot", e);
+            }
+        }
+        RaftLog log = storage.log();
+        if (log.lastIndex() < base.index()) {
+            log.reset(base.index() + 1);
+        }
+        long from = base.index() + 1;
+        if (log.lastIndex() >= from && log.firstIndex() > from) {
+            throw new TandemException("node " + opt.nodeId() + ": the log starts at index " + log.firstIndex()
+                    + " but the snapshot ends at " + base.index() + "; entries in between are missing. Restore the"
+                    + " data directory from a backup, or remove this node and add it back with a new id");
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (long i = from; i <= log.lastIndex(); ) {
+            List<LogEntry> batch = log.entries(i, log.lastIndex() + 1, 16 << 20);
+            for (LogEntry le : batch) {
+                entries.add(toEntry(le));
+            }
+            i += batch.size();
+        }
+        lastApplied = base.index();
+        lastSnapshotIndex = base.index();
+        core = new RaftCore(opt.raft(), random, clock::wallMillis, snapshotSource(), new HardState(tv.currentTerm(),
+                tv.votedFor()), base, entries);
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    private void handleMessage(String from, Object message) {
+        if (message instanceof Wire.RaftEnvelope env) {
+            rememberAddress(env.message().from(), env.fromAddress());
+            if (core != null) {
+                core.step(env.message());
+            }
+        } else if (message instanceof Wire.ForwardProposals fwd) {
+            if (core != null && core.isLeader()) {
+                proposeOnLeader(fwd.payloads());
+            }
+        } else if (message instanceof Wire.DiscoverRequest req) {
+            rememberAddress(req.nodeId(), req.address());
+            boolean formed = phase == Phase.RUNNING || phase == Phase.JOINING;
+            sendTo(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), opt.advertise().toString(),
+                    formed, seedStrings()));
+        } else if (message instanceof Wire.DiscoverResponse resp) {
+            rememberAddress(resp.nodeId(), resp.address());
+            formation.onDiscoverResponse(resp);
+        } else if (message instanceof Wire.JoinRequest join) {
+            rememberAddress(join.nodeId(), join.address());
+            onJoinRequest(join);
+        } else if (message instanceof Wire.JoinResponse resp) {
+            formation.onJoinResponse(resp);
+        } else {
+            LOG.warn("node {}: dropping unexpected {} from {}", opt.nodeId(), message.getClass().getName(), from);
+        }
+    }
+
+    private void onJoinRequest(Wire.JoinRequest join) {
+        Endpoint reply = Endpoint.parse(join.address());
+        if (core == null || !core.isLeader()) {
+            String leader = core == null || core.leaderId() == null ? null : String.valueOf(addressOf(core.leaderId()));
+            sendTo(reply, new Wire.JoinResponse(false, leader, "node " + opt.nodeId() + " is not the leader"));
+            return;
+        }
+        Configuration cfg = core.configuration();
+        if (cfg.isMember(join.nodeId())) {
+            boolean same = join.address().equals(cfg.address(join.nodeId()));
+            sendTo(reply, new Wire.JoinResponse(false, opt.advertise().toString(), same
+                    ? "node " + join.nodeId() + " is already a member but asked to join with an empty data directory;"
+                    + " a member that lost its data must be removed first (or start it with a new node id)"
+                    : "node id " + join.nodeId() + " is already used by the member at " + cfg.address(join.nodeId())
+                    + "; node ids must be unique"));
+            return;
+        }
+        try {
+            core.proposeConfChange(io.tandem.raft.ConfChange.addLearner(join.nodeId(), join.address()));
+            sendTo(reply, new Wire.JoinResponse(true, opt.advertise().toString(), "adding " + join.nodeId()
+                    + " as a learner"));
+        } catch (TandemException e) {
+            sendTo(reply, new Wire.JoinResponse(false, opt.advertise().toString(), e.getMessage()));
+        }
+    }
+
+    private void rememberAddress(String nodeId, String address) {
+        if (nodeId != null && address != null && !nodeId.equals(opt.nodeId())) {
+            try {
+                addressBook.put(nodeId, Endpoint.parse(address));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("node {}: peer {} advertised an unusable address '{}': {}", opt.nodeId(), nodeId, address,
+                        e.getMessage());
+            }
+        }
+    }
+
+    private Endpoint addressOf(String nodeId) {
+        String configured = core == null ? null : core.configuration().address(nodeId);
+        if (configured != null) {
+            try {
+                return Endpoint.parse(configured);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("node {}: member {} has an unusable address '{}'", opt.nodeId(), nodeId, configured);
+            }
+        }
+        return addressBook.get(nodeId);
+    }
+
+    private void sendRaft(List<Message> messages) {
+        for (Message m : messages) {
+            Endpoint to = addressOf(m.to());
+            if (to == null) {
+                LOG.debug("node {}: no address for {}, dropping {}", opt.nodeId(), m.to(), m.kind());
+                continue;
+            }
+            sendTo(to, new Wire.RaftEnvelope(opt.advertise().toString(), m));
+        }
+    }
+
+    private void sendTo(Endpoint to, Object message) {
+        try {
+            transport.send(to, message);
+        } catch (TandemException e) {
+            LOG.debug("node {}: could not send {} to {}: {}", opt.nodeId(), message.getClass().getSimpleName(), to,
+                    e.getMessage());
+        }
+    }
+
+    private List<String> seedStrings() {
+        List<String> out = new ArrayList<>();
+        for (Endpoint e : opt.seeds()) {
+            out.add(e.toString());
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ Ready
+
+    private void processReady() {
+        while (core.hasReady()) {
+            Ready rd = core.ready();
+            if (rd.hardState() != null) {
+                storage.meta().save(new TermAndVote(rd.hardState().term(), rd.hardState().votedFor()));
+            }
+            sendRaft(rd.messages());
+            persistEntries(rd.entries());
+            writeSnapshotChunks(rd.snapshotChunks());
+            if (!rd.persistedMessages().isEmpty()) {
+                if (syncCompleted >= syncRequested) {
+                    sendRaft(rd.persistedMessages());
+                } else {
+                    waitingForSync.add(new Object[] {syncRequested, rd.persistedMessages()});
+                }
+            }
+            if (rd.snapshot() != null) {
+                installSnapshot(rd.snapshot());
+            }
+            apply(rd.committedEntries());
+            for (ReadState rs : rd.readStates()) {
+                List<ReadTask> batch = readsByContext.remove(rs.context());
+                if (batch != null) {
+                    readsByIndex.computeIfAbsent(rs.index(), k -> new ArrayList<>()).addAll(batch);
+                }
+            }
+            for (long ctx : rd.readFailures()) {
+                List<ReadTask> batch = readsByContext.remove(ctx);
+                if (batch != null) {
+                    readRetries.addAll(batch);
+                }
+            }
+            core.advance(rd);
+            serveReads();
+        }
+        maybeSnapshot();
+    }
+
+    private void persistEntries(List<Entry> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        RaftLog log = storage.log();
+        long first = entries.get(0).index();
+        if (first <= log.lastIndex()) {
+            log.truncateSuffix(first);
+        }
+        List<LogEntry> batch = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            batch.add(new LogEntry(e.index(), e.term(), e.type().code(), e.timestamp(), e.payload()));
+        }
+        log.append(batch);
+        long seq = ++syncRequested;
+        Entry last = entries.get(entries.size() - 1);
+        log.sync().whenComplete((index, error) -> {
+            if (!inbox.offer(() -> onSynced(seq, last.index(), last.term(), error))) {
+                // The loop must learn about durability; wait for room rather than lose it.
+                try {
+                    inbox.put(() -> onSynced(seq, last.index(), last.term(), error));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private void onSynced(long seq, long index, long term, Throwable error) {
+        if (error != null) {
+            throw new TandemException("node " + opt.nodeId() + ": the log could not be made durable up to index "
+                    + index + "; stopping rather than acknowledge what may be lost", error);
+        }
+        syncCompleted = Math.max(syncCompleted, seq);
+        while (!waitingForSync.isEmpty() && (long) waitingForSync.peek()[0] <= syncCompleted) {
+            sendRaft((List<Message>) waitingForSync.poll()[1]);
+        }
+        if (core != null) {
+            core.onPersisted(index, term);
+        }
+    }
+
+    private void writeSnapshotChunks(List<SnapshotChunk> chunks) {
+        for (SnapshotChunk c : chunks) {
+            if (c.offset() == 0) {
+                if (incomingSnapshot != null) {
+                    incomingSnapshot.close();
+                }
+                incomingSnapshot = storage.snapshots().create(c.index(), c.term(), c.configuration());
+            }
+            if (incomingSnapshot == null) {
+                LOG.warn("node {}: snapshot chunk at offset {} without a start; ignored", opt.nodeId(), c.offset());
+                continue;
+            }
+            incomingSnapshot.writeChunk(c.offset(), c.data());
+            if (c.done()) {
+                incomingSnapshot.commit();
+                incomingSnapshot = null;
+            }
+        }
+    }
+
+    private void installSnapshot(SnapshotMeta meta) {
+        try (Snapshot s = storage.snapshots().latest().orElseThrow(); InputStream in = s.openStream()) {
+            if (s.meta().lastIncludedIndex() != meta.index()) {
+                throw new TandemException("node " + opt.nodeId() + ": expected received snapshot " + meta.index()
+                        + " but the store's latest is " + s.meta().lastIncludedIndex());
+            }
+            sm.restore(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("node " + opt.nodeId() + ": cannot restore received snapshot " + meta.index(), e);
+        }
+        RaftLog log = storage.log();
+        boolean keep = log.lastIndex() >= meta.index() && log.firstIndex() <= meta.index()
+                && log.term(meta.index()) == meta.term();
+        if (keep) {
+            log.compactPrefix(meta.index());
+        } else {
+            log.reset(meta.index() + 1);
+        }
+        lastApplied = meta.index();
+        lastSnapshotIndex = meta.index();
+        LOG.info("node {}: installed snapshot {} from the leader", opt.nodeId(), meta.index());
+    }
+
+    private void maybeSnapshot() {
+        if (lastApplied - lastSnapshotIndex < opt.snapshotEveryEntries() || lastApplied > core.appliedIndex()) {
+            return;
+        }
+        SnapshotMeta meta = core.snapshotMetaAt(lastApplied);
+        try (SnapshotWriter w = storage.snapshots().create(meta.index(), meta.term(), meta.configuration().encode())) {
+            sm.snapshot(w.asOutputStream());
+            w.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException("node " + opt.nodeId() + ": cannot write snapshot " + meta.index(), e);
+        }
+        core.compact(meta.index());
+        storage.log().compactPrefix(meta.index());
+        lastSnapshotIndex = meta.index();
+        LOG.debug("node {}: snapshot at index {}", opt.nodeId(), meta.index());
+    }
+
+    private SnapshotSource snapshotSource() {
+        return new SnapshotSource() {
+            @Override
+            public long snapshotSize(long index) {
+                try (Snapshot s = latestSnapshot(index)) {
+                    return s.meta().sizeBytes();
+                }
+            }
+
+            @Override
+            public byte[] readSnapshotChunk(long index, long offset, int maxBytes) {
+                try (Snapshot s = latestSnapshot(index)) {
+                    return s.read(offset, maxBytes);
+                }
+            }
+        };
+    }
+
+    private Snapshot latestSnapshot(long index) {
+        Snapshot s = storage.snapshots().latest().orElseThrow(() -> new TandemException("node " + opt.nodeId()
+                + ": snapshot " + index + " was asked for but the store holds none"));
+        if (s.meta().lastIncludedIndex() != index) {
+            s.close();
+            throw new TandemException("node " + opt.nodeId() + ": snapshot " + index + " was asked for but the latest is "
+                    + s.meta().lastIncludedIndex());
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ apply
+
+    private void apply(List<Entry> committed) {
+        for (Entry e : committed) {
+            if (e.type() == EntryType.NORMAL) {
+                Envelope env = CommandCodec.decode(e.payload());
+                CommandResult result = sm.apply(e.index(), e.timestamp(), env);
+                onApplied(env, result);
+            } else {
+                sm.advance(e.index(), e.timestamp());
+            }
+            lastApplied = e.index();
+        }
+    }
+
+    private void onApplied(Envelope env, CommandResult result) {
+        if (env.command() instanceof Command.OpenSession open) {
+            if (open.nodeId().equals(opt.nodeId()) && open.nonce() == openNonce && sessionId == 0) {
+                onSessionOpened(result);
+            }
+            return;
+        }
+        if (env.sessionId() != sessionId || sessionId == 0) {
+            return;
+        }
+        Pending p = pending.remove(env.sequence());
+        if (p == null) {
+            return;
+        }
+        if (result instanceof CommandResult.SessionExpired) {
+            onSessionLost();
+            return;
+        }
+        if (p.command instanceof Command.KeepAlive) {
+            lastConfirmedKeepAliveNanos = Math.max(lastConfirmedKeepAliveNanos, p.lastSentNanos);
+        }
+        callbacks.execute(() -> p.future.complete(result));
+    }
+
+    private void onSessionOpened(CommandResult result) {
+        if (!(result instanceof CommandResult.SessionOpened opened)) {
+            TandemException e = new TandemException("node " + opt.nodeId() + ": the cluster refused to open a session: "
+                    + result);
+            callbacks.execute(() -> ready.completeExceptionally(e));
+            return;
+        }
+        sessionId = opened.sessionId();
+        nextSequence = 0;
+        lastConfirmedKeepAliveNanos = openSentNanos;
+        lastKeepAliveNanos = clock.monotonicNanos();
+        LOG.info("node {}: session {} open (timeout {} ms)", opt.nodeId(), sessionId, opened.timeoutMs());
+        while (!waitingForSession.isEmpty()) {
+            assignAndQueue(waitingForSession.poll());
+        }
+        callbacks.execute(() -> ready.complete(null));
+    }
+
+    private void onSessionLost() {
+        long lost = sessionId;
+        LOG.warn("node {}: session {} expired in the cluster; everything it owned was released. Opening a new one",
+                opt.nodeId(), lost);
+        sessionId = 0;
+        SessionExpiredException e = new SessionExpiredException("node " + opt.nodeId() + ": session " + lost
+                + " expired before the command applied; it did not run. Retry it");
+        for (Pending p : pending.values()) {
+            fail(p.future, e);
+        }
+        pending.clear();
+        toSend.clear();
+        for (Consumer<Long> l : sessionLostListeners) {
+            l.accept(lost);
+        }
+        openSession();
+    }
+
+    // ------------------------------------------------------------------ sessions and proposals
+
+    private void openSession() {
+        openNonce = random.nextLong();
+        openSentNanos = clock.monotonicNanos();
+        Command.OpenSession open = new Command.OpenSession(opt.nodeId(), opt.sessionTimeoutMs(), openNonce);
+        Pending p = new Pending(open, new CompletableFuture<>(), Long.MAX_VALUE);
+        p.payload = CommandCodec.encode(new Envelope(0, 0, 0, open));
+        p.sequence = -1;
+        toSend.add(p);
+        pendingOpen = p;
+    }
+
+    private Pending pendingOpen;
+
+    private void assignAndQueue(Pending p) {
+        p.sequence = ++nextSequence;
+        long acked = pending.isEmpty() ? p.sequence - 1 : pending.firstKey() - 1;
+        p.payload = CommandCodec.encode(new Envelope(sessionId, p.sequence, acked, p.command));
+        pending.put(p.sequence, p);
+        toSend.add(p);
+    }
+
+    private void flushProposals(long now) {
+        if (toSend.isEmpty()) {
+            return;
+        }
+        List<byte[]> batch = new ArrayList<>(Math.min(toSend.size(), MAX_PROPOSALS_PER_BATCH));
+        for (Pending p : toSend) {
+            p.lastSentNanos = now;
+            batch.add(p.payload);
+            if (batch.size() == MAX_PROPOSALS_PER_BATCH) {
+                dispatch(batch);
+                batch = new ArrayList<>();
+            }
+        }
+        toSend.clear();
+        if (!batch.isEmpty()) {
+            dispatch(batch);
+        }
+    }
+
+    /** Proposes on the leader, or forwards to the leader we know; otherwise the retry timer resends. */
+    private void dispatch(List<byte[]> payloads) {
+        if (core.isLeader()) {
+            proposeOnLeader(payloads);
+        } else if (core.leaderId() != null) {
+            Endpoint leader = addressOf(core.leaderId());
+            if (leader != null) {
+                sendTo(leader, new Wire.ForwardProposals(payloads));
+            }
+        }
+    }
+
+    private void proposeOnLeader(List<byte[]> payloads) {
+        try {
+            core.propose(payloads);
+            lastLeaderProposalNanos = clock.monotonicNanos();
+        } catch (ProposalRejectedException | NotLeaderException e) {
+            LOG.debug("node {}: proposal of {} commands refused ({}); the senders will retry", opt.nodeId(),
+                    payloads.size(), e.getMessage());
+        }
+    }
+
+    private void sessionDuties(long now) {
+        if (pendingOpen != null && sessionId == 0 && now - pendingOpen.lastSentNanos >= ms(opt.retryMs())) {
+            toSend.add(pendingOpen);
+        }
+        if (sessionId != 0) {
+            pendingOpen = null;
+            if (now - lastKeepAliveNanos >= ms(opt.sessionTimeoutMs()) / 3) {
+                lastKeepAliveNanos = now;
+                Pending p = new Pending(new Command.KeepAlive(), new CompletableFuture<>(),
+                        now + ms(opt.sessionTimeoutMs()));
+                assignAndQueue(p);
+            }
+        }
+        for (Pending p : pending.values()) {
+            if (now - p.lastSentNanos >= ms(opt.retryMs()) && !toSend.contains(p)) {
+                toSend.add(p);
+            }
+        }
+    }
+
+    private void leaderDuties(long now) {
+        // Let time pass in the state machine when the cluster is idle, so TTLs and sessions expire.
+        if (now - lastLeaderProposalNanos >= ms(opt.sessionTimeoutMs()) / 5) {
+            Command.Tick tick = new Command.Tick();
+            proposeOnLeader(List.of(CommandCodec.encode(new Envelope(0, 0, 0, tick))));
+        }
+        Configuration cfg = core.configuration();
+        if (cfg.voters().size() < opt.voterCount() && !cfg.learners().isEmpty()) {
+            String best = null;
+            long bestMatch = -1;
+            for (String learner : cfg.learners().keySet()) {
+                if (core.matchIndex(learner) > bestMatch) {
+                    best = learner;
+                    bestMatch = core.matchIndex(learner);
+                }
+            }
+            try {
+                core.proposeConfChange(io.tandem.raft.ConfChange.promote(best));
+            } catch (TandemException e) {
+                LOG.debug("node {}: not promoting {} yet: {}", opt.nodeId(), best, e.getMessage());
+            }
+        }
+    }
+
+    private void expireRequests(long now) {
+        List<Long> expired = new ArrayList<>();
+        for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+            if (now > e.getValue().deadlineNanos) {
+                expired.add(e.getKey());
+            }
+        }
+        for (long seq : expired) {
+            Pending p = pending.remove(seq);
+            toSend.remove(p);
+            fail(p.future, new TandemTimeoutException("node " + opt.nodeId() + ": no result within "
+                    + opt.requestTimeoutMs() + " ms (leader " + core.leaderId() + ", term " + core.term()
+                    + "); the command may still apply later — retrying it is safe only through the same API call"));
+        }
+        for (Pending p : waitingForSession.toArray(new Pending[0])) {
+            if (now > p.deadlineNanos) {
+                waitingForSession.remove(p);
+                fail(p.future, new TandemTimeoutException("node " + opt.nodeId() + ": no session within "
+                        + opt.requestTimeoutMs() + " ms; is a majority of the cluster reachable?"));
+            }
+        }
+        expireReads(now, readRetries);
+        for (List<ReadTask> batch : readsByContext.values()) {
+            expireReads(now, batch);
+        }
+        for (List<ReadTask> batch : readsByIndex.values()) {
+            expireReads(now, batch);
+        }
+        if (!readRetries.isEmpty()) {
+            readBatch.addAll(readRetries);
+            readRetries.clear();
+        }
+    }
+
+    private void expireReads(long now, List<ReadTask> tasks) {
+        tasks.removeIf(t -> {
+            if (now > t.deadlineNanos()) {
+                fail(t.future(), new TandemTimeoutException("node " + opt.nodeId() + ": linearizable read not served"
+                        + " within " + opt.requestTimeoutMs() + " ms (leader " + core.leaderId() + ")"));
+                return true;
+            }
+            return false;
+        });
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    private void flushReads() {
+        if (readBatch.isEmpty()) {
+            return;
+        }
+        long ctx = ++nextReadContext;
+        readsByContext.put(ctx, readBatch);
+        readBatch = new ArrayList<>();
+        core.readIndex(ctx);
+    }
+
+    private void serveReads() {
+        while (!readsByIndex.isEmpty() && readsByIndex.firstKey() <= lastApplied) {
+            for (ReadTask t : readsByIndex.pollFirstEntry().getValue()) {
+                completeRead(t);
+            }
+        }
+    }
+
+    private void completeRead(ReadTask t) {
+        try {
+            Object value = t.fn().apply(sm);
+            callbacks.execute(() -> t.future().complete(value));
+        } catch (RuntimeException e) {
+            fail(t.future(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ misc
+
+    private NodeStatus snapshotStatus() {
+        if (core == null) {
+            return new NodeStatus(opt.nodeId(), phase.name(), null, 0, null, 0, 0, 0, 0, List.of(), List.of(), 0,
+                    0, 0);
+        }
+        Configuration cfg = core.configuration();
+        return new NodeStatus(opt.nodeId(), phase.name(), core.role(), core.term(), core.leaderId(), core.commitIndex(),
+                lastApplied, core.lastIndex(), core.snapshotIndex(), List.copyOf(cfg.voters().keySet()),
+                List.copyOf(cfg.learners().keySet()), sessionId, pending.size(), sm.revision());
+    }
+
+    private void failEverything(TandemException e) {
+        for (Pending p : pending.values()) {
+            fail(p.future, e);
+        }
+        for (Pending p : waitingForSession) {
+            fail(p.future, e);
+        }
+        List<ReadTask> reads = new ArrayList<>(readBatch);
+        readsByContext.values().forEach(reads::addAll);
+        readsByIndex.values().forEach(reads::addAll);
+        reads.addAll(readRetries);
+        for (ReadTask t : reads) {
+            fail(t.future(), e);
+        }
+        Runnable r;
+        while ((r = inbox.poll()) != null) {
+            LOG.trace("node {}: discarding event after stop: {}", opt.nodeId(), r);
+        }
+        if (!ready.isDone()) {
+            ready.completeExceptionally(e);
+        }
+    }
+
+    private void fail(CompletableFuture<?> f, Throwable e) {
+        callbacks.execute(() -> f.completeExceptionally(e));
+    }
+
+    private static Entry toEntry(LogEntry le) {
+        return new Entry(le.index(), le.term(), EntryType.fromCode(le.type()), le.timestamp(), le.payload());
+    }
+
+    private static long ms(long millis) {
+        return TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    /** Waits until the loop thread has stopped (after {@link #close()} or a fatal error). */
+    public CompletableFuture<Void> stoppedFuture() {
+        return stopped;
+    }
+}

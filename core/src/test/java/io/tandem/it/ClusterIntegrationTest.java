@@ -1,0 +1,160 @@
+package io.tandem.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.CompactedException;
+import io.tandem.Tandem;
+import io.tandem.VersionConflictException;
+import io.tandem.data.ReadConsistency;
+import io.tandem.data.Record;
+import io.tandem.data.WatchEvent;
+import io.tandem.data.WriteOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real nodes in one JVM over real Netty and real files. */
+@org.junit.jupiter.api.Timeout(90)
+class ClusterIntegrationTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void threeNodesFormWriteAndReadLinearizablyEverywhere() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            Record r = c.node("n1").data().write("orders/1", "paid");
+            assertEquals(1, r.version());
+            for (String id : List.of("n1", "n2", "n3")) {
+                assertEquals("paid", c.node(id).data().read("orders/1").orElseThrow().valueAsString(),
+                        "linearizable read on " + id);
+            }
+            Record r2 = c.node("n2").data().write("orders/1", "shipped".getBytes(), WriteOptions.ifVersion(1));
+            assertEquals(2, r2.version());
+            assertThrows(VersionConflictException.class,
+                    () -> c.node("n3").data().write("orders/1", "lost".getBytes(), WriteOptions.ifVersion(1)));
+            assertTrue(c.node("n3").data().delete("orders/1", 2));
+            assertTrue(c.node("n1").data().read("orders/1").isEmpty());
+            assertEquals(3, c.node("n1").status().voters().size());
+        }
+    }
+
+    @Test
+    void leaderCrashLosesNoAcknowledgedWrite() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            List<String> acked = new ArrayList<>();
+            String writer = leader.equals("n1") ? "n2" : "n1";
+            for (int i = 0; i < 50; i++) {
+                c.node(writer).data().write("k" + i, "v" + i);
+                acked.add("k" + i);
+            }
+            long killedAt = System.nanoTime();
+            c.kill(leader);
+            c.node(writer).data().write("after-failover", "x");
+            long failoverMs = (System.nanoTime() - killedAt) / 1_000_000;
+            System.out.println("failover: leader " + leader + " killed -> first successful write after " + failoverMs
+                    + " ms");
+            String newLeader = c.awaitLeader(Duration.ofSeconds(5));
+            assertNotEquals(leader, newLeader);
+            for (String k : acked) {
+                assertTrue(c.node(writer).data().read(k).isPresent(), "acknowledged write " + k + " lost");
+            }
+        }
+    }
+
+    @Test
+    void stoppedFollowerRestartsAndCatchesUpThroughSnapshot() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String follower = leader.equals("n3") ? "n2" : "n3";
+            String writer = leader;
+            c.kill(follower);
+            for (int i = 0; i < 600; i++) {
+                c.node(writer).data().write("key" + (i % 50), "value" + i);
+            }
+            long snapshotIndex = c.node(leader).status().snapshotIndex();
+            assertTrue(snapshotIndex > 0, "leader must have compacted its log");
+            Tandem back = c.start(follower);
+            LocalCluster.await(Duration.ofSeconds(10), () -> back.status().appliedIndex()
+                    >= c.node(leader).status().commitIndex() - 5, follower + " catching up");
+            assertEquals("value599", back.data().read("key49", ReadConsistency.STALE).orElseThrow().valueAsString());
+            assertTrue(back.status().snapshotIndex() > 0, "the follower must have installed a snapshot");
+        }
+    }
+
+    @Test
+    void aFourthNodeJoinsAsLearnerAndServesLinearizableReads() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            c.node("n1").data().write("shared", "before-join");
+            Tandem n4 = c.start("n4");
+            assertTrue(n4.status().learners().contains("n4"), "with voterCount 3 the fourth node stays a learner");
+            assertEquals("before-join", n4.data().read("shared").orElseThrow().valueAsString());
+            n4.data().write("shared", "from-learner");
+            assertEquals("from-learner", c.node("n2").data().read("shared").orElseThrow().valueAsString());
+        }
+    }
+
+    @Test
+    void ephemeralRecordsGoWithTheirSessionAndTtlsExpire() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            c.node("n3").data().write("lease/n3", "alive".getBytes(), WriteOptions.NONE.ephemeral());
+            c.node("n2").data().write("crash/n2", "alive".getBytes(), WriteOptions.NONE.ephemeral());
+            c.node("n1").data().write("ttl", "short".getBytes(), WriteOptions.withTtl(Duration.ofMillis(300)));
+            c.node("n3").close(); // graceful: the session closes at once
+            c.nodes.remove("n3");
+            assertTrue(c.node("n1").data().read("lease/n3").isEmpty(), "graceful close must release at once");
+            c.start("n3"); // back from its data directory, so n1 + n3 keep a majority below
+            c.kill("n2");
+            LocalCluster.await(Duration.ofSeconds(8), () -> c.node("n1").data().read("crash/n2").isEmpty()
+                    && c.node("n1").data().read("ttl").isEmpty(), "session expiry and ttl");
+        }
+    }
+
+    @Test
+    void watchDeliversInOrderFromARevisionAndReportsCompaction() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3)) {
+            c.tuning = b -> b.watchHistoryEvents(100);
+            c.startFounders();
+            long start = c.node("n1").data().write("w/a", "1").modRevision();
+            c.node("n1").data().write("other", "x");
+            c.node("n1").data().write("w/b", "2");
+            List<WatchEvent> seen = Collections.synchronizedList(new ArrayList<>());
+            try (var w = c.node("n2").data().watch("w/", start, seen::add)) {
+                c.node("n3").data().write("w/a", "3");
+                c.node("n3").data().delete("w/b");
+                LocalCluster.await(Duration.ofSeconds(5), () -> seen.size() >= 4, "4 watch events");
+            }
+            List<String> got = seen.stream().map(e -> e.type() + " " + e.key()).toList();
+            assertEquals(List.of("PUT w/a", "PUT w/b", "PUT w/a", "DELETE w/b"), got);
+            for (int i = 1; i < seen.size(); i++) {
+                assertTrue(seen.get(i).revision() > seen.get(i - 1).revision());
+            }
+            for (int i = 0; i < 150; i++) {
+                c.node("n1").data().write("filler", "v" + i);
+            }
+            assertThrows(CompactedException.class, () -> c.node("n1").data().watch("w/", start, e -> { }));
+        }
+    }
+
+    @Test
+    void restartedClusterKeepsItsData() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            c.node("n1").data().write("durable", "yes");
+            c.close();
+            c.startFounders();
+            assertEquals("yes", c.node("n2").data().read("durable").orElseThrow().valueAsString());
+            assertFalse(c.node("n3").status().voters().isEmpty());
+            assertNotNull(c.awaitLeader(Duration.ofSeconds(5)));
+        }
+    }
+}
