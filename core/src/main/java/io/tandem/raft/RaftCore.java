@@ -1104,7 +1104,11 @@ public final class RaftCore {
         if (role == Role.LEADER) {
             for (String member : next.members()) {
                 if (!member.equals(id) && !progress.containsKey(member)) {
-                    progress.put(member, newProgress());
+                    // A new member's log is unknown: probe from our last entry (this configuration
+                    // entry), not past it. Past it there is nothing to send, heartbeats carry no log
+                    // position, and an idle leader would never learn the member lacks the log.
+                    progress.put(member, new Progress(Math.max(log.lastIndex(), 1), config.maxInflightMessages(),
+                            config.maxInflightBytes()));
                 }
             }
             progress.keySet().removeIf(peer -> !next.isMember(peer));
