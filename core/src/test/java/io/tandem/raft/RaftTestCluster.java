@@ -395,6 +395,19 @@ final class RaftTestCluster {
         return out;
     }
 
+    /** Delivers the in-flight messages that match, keeps the rest in flight, then flushes. */
+    void deliverWhere(Predicate<Message> which) {
+        List<Message> wire = takeInFlight();
+        for (Message m : wire) {
+            if (which.test(m)) {
+                deliver(m);
+            } else {
+                inFlight.add(m);
+            }
+        }
+        flush();
+    }
+
     /** Delivers (or drops) one message. */
     void deliver(Message m) {
         Node to = nodes.get(m.to());
