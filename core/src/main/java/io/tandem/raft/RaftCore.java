@@ -1276,7 +1276,12 @@ public final class RaftCore {
             lastHardState = rd.hardState();
         }
         if (!rd.entries().isEmpty()) {
-            log.stableTo(rd.lastEntryIndex());
+            Entry last = rd.entries().get(rd.entries().size() - 1);
+            // A step between ready() and advance() may have replaced entries of rd (a new leader
+            // truncating our log); the replacements were never handed out and stay unstable.
+            if (log.matchTerm(last.index(), last.term())) {
+                log.stableTo(last.index());
+            }
         }
         if (!rd.committedEntries().isEmpty()) {
             applied = Math.max(applied, rd.committedEntries().get(rd.committedEntries().size() - 1).index());
