@@ -40,6 +40,27 @@ class RaftCoreTest {
     }
 
     @Test
+    @DisplayName("§5.3 an entry replaced by a step between ready() and advance() is still handed out to persist")
+    void replacementBetweenReadyAndAdvance() {
+        RaftCore core = Node.fresh(config("n2").build(), 2, voters(3)).core;
+        Entry e1 = new Entry(1, 1, EntryType.NORMAL, 0, bytes("a"));
+        Entry e2 = new Entry(2, 1, EntryType.NORMAL, 0, bytes("b"));
+        core.step(new AppendEntries("n1", "n2", 1, 0, 0, List.of(e1, e2), 0));
+        Ready rd = core.ready();
+        assertEquals(List.of(e1, e2), rd.entries());
+
+        // The runtime is still writing rd when a new leader replaces index 2 (etcd's node loop
+        // steps messages between Ready and Advance the same way).
+        Entry replacement = new Entry(2, 2, EntryType.NOOP, 0, null);
+        core.step(new AppendEntries("n3", "n2", 2, 1, 1, List.of(replacement), 0));
+        core.advance(rd);
+
+        Ready next = core.ready();
+        assertTrue(next.entries().contains(replacement), "the replacement was never handed out: " + next.entries());
+        assertEquals(List.of(new AppendEntriesResponse("n2", "n3", 2, true, 2, 0, 0, 2)), next.persistedMessages());
+    }
+
+    @Test
     @DisplayName("the leader rejects proposals beyond maxUncommittedEntries and accepts them once entries commit")
     void uncommittedLimit() {
         RaftTestCluster c = RaftTestCluster.of(3, b -> b.maxUncommittedEntries(3));
