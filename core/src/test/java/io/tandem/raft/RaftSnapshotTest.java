@@ -102,6 +102,40 @@ class RaftSnapshotTest {
     }
 
     @Test
+    @DisplayName("§7 a lost chunk is sent again, and the follower still assembles the exact snapshot")
+    void lostChunkIsResent() {
+        RaftTestCluster c = RaftTestCluster.of(3, b -> b.snapshotChunkBytes(4));
+        Node leader = c.elect(1);
+        c.isolate("n3");
+        for (int i = 0; i < 3; i++) {
+            leader.core.propose(bytes("x" + i));
+        }
+        c.stabilize();
+        long snapIndex = leader.appliedIndex;
+        leader.compact(SNAPSHOT);
+        c.heal();
+        boolean[] droppedOnce = {false};
+        c.drop(m -> {
+            if (m instanceof InstallSnapshot is && is.offset() == 8 && !droppedOnce[0]) {
+                droppedOnce[0] = true;
+                return true;
+            }
+            return false;
+        });
+
+        Node follower = c.node(3);
+        for (int i = 0; i < 5 * ELECTION_TICKS && follower.core.snapshotIndex() < snapIndex; i++) {
+            c.tick("n1");
+        }
+
+        assertTrue(droppedOnce[0], "the scenario did not drop a chunk");
+        assertEquals(snapIndex, follower.core.snapshotIndex());
+        assertArrayEquals(SNAPSHOT, follower.snapshotStore.get(snapIndex));
+        assertEquals(snapIndex, leader.core.matchIndex("n3"));
+        // Reference: section 7
+    }
+
+    @Test
     @DisplayName("§7 a snapshot whose last entry the follower holds keeps the entries after it")
     void snapshotKeepsMatchingSuffix() {
         Node n = new Node(config("n2").build(), 2, new HardState(1, null), new SnapshotMeta(0, 0, voters(3)),
