@@ -177,6 +177,42 @@ class RaftReadIndexTest {
     }
 
     @Test
+    @DisplayName("§6.4.1 after sending TimeoutNow the leader no longer trusts its lease, even once the transfer aborted")
+    void noLeaseAfterTimeoutNow() {
+        RaftTestCluster c = RaftTestCluster.of(3, b -> b.preVote(true).checkQuorum(true).leaseReads(true));
+        Node leader = c.elect(1);
+        c.tickAll();
+        leader.core.transferLeadership("n2");
+        c.flush();
+        List<Message> timeoutNow = c.takeInFlight().stream().filter(m -> m instanceof TimeoutNow).toList();
+        assertEquals(1, timeoutNow.size());
+
+        // The TimeoutNow is delayed; the transfer aborts and fresh rounds are acknowledged.
+        for (int i = 0; i < ELECTION_TICKS; i++) {
+            c.tick("n1");
+        }
+        leader.core.propose(bytes("before"));
+        c.stabilize();
+
+        // It finally arrives: its transfer flag lets n2 past the voters' stickiness, so n2 wins
+        // term 2 within n1's lease and commits a write n1 never sees.
+        c.isolate("n1");
+        c.node(2).core.step(timeoutNow.get(0));
+        c.stabilize();
+        Node n2 = c.node(2);
+        assertTrue(n2.core.isLeader());
+        long written = n2.core.propose(bytes("after"));
+        c.stabilize();
+        assertEquals(written, n2.core.commitIndex());
+
+        leader.core.readIndex(77);
+        c.stabilize();
+        assertTrue(leader.readStates.stream().noneMatch(r -> r.context() == 77 && r.index() < written),
+                "stale read served from the lease: " + leader.readStates);
+        // Reference: dissertation §6.4.1 (the lease rests on voters not electing anyone else), §3.10
+    }
+
+    @Test
     @DisplayName("§6.4 without leaseReads every read waits for a round, even right after a heartbeat")
     void noLeaseByDefault() {
         RaftTestCluster c = RaftTestCluster.of(3, b -> b.checkQuorum(true));
