@@ -92,6 +92,21 @@ class RaftSnapshotTest {
         assertEquals(chunks.size(), acks);
         assertTrue(follower.readies.stream().allMatch(rd -> sent(rd, InstallSnapshotResponse.class).isEmpty()));
 
+        // Ready.snapshot() comes with or after the last chunk, never before.
+        int lastChunkReady = -1;
+        int snapshotReady = -1;
+        for (int i = 0; i < follower.readies.size(); i++) {
+            Ready rd = follower.readies.get(i);
+            if (rd.snapshotChunks().stream().anyMatch(SnapshotChunk::done)) {
+                lastChunkReady = i;
+            }
+            if (rd.snapshot() != null) {
+                snapshotReady = i;
+            }
+        }
+        assertTrue(lastChunkReady >= 0 && snapshotReady >= lastChunkReady,
+                "done chunk in Ready " + lastChunkReady + ", snapshot in Ready " + snapshotReady);
+
         Configuration expected = voters(3).apply(ConfChange.addLearner("n4", "host4:7000"));
         assertEquals(List.of(new SnapshotMeta(snapIndex, 1, expected)), follower.snapshotsInstalled);
         assertEquals(expected, follower.core.configuration(), "configuration restored from the snapshot");
