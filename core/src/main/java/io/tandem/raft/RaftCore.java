@@ -92,6 +92,8 @@ public final class RaftCore {
     private final ArrayList<PendingRead> readsAwaitingCommit = new ArrayList<>();
     private final TreeMap<Long, Long> roundSentTick = new TreeMap<>();
     private long leaseStartTick = -1;
+    /** A TimeoutNow went out this term: its campaign may bypass stickiness at any later time. */
+    private boolean timeoutNowSent;
 
     // Follower side of InstallSnapshot.
     private IncomingSnapshot incoming;
@@ -528,6 +530,7 @@ public final class RaftCore {
         heartbeatElapsed = 0;
         electionElapsed = 0;
         leaseStartTick = -1;
+        timeoutNowSent = false;
         progress.clear();
         for (String member : configuration.members()) {
             if (!member.equals(id)) {
@@ -657,10 +660,15 @@ public final class RaftCore {
         LOG.info("node {} term {}: transferring leadership to {} (its match {}, our last {})", id, term, target,
                 pr.match, log.lastIndex());
         if (pr.match == log.lastIndex()) {
-            send(new TimeoutNow(id, target, term));
+            sendTimeoutNow(target);
         } else {
             replicateTo(target, pr, false);
         }
+    }
+
+    private void sendTimeoutNow(String target) {
+        timeoutNowSent = true;
+        send(new TimeoutNow(id, target, term));
     }
 
     private void requireLeader() {
@@ -766,7 +774,7 @@ public final class RaftCore {
             }
             maybeCommit();
             if (r.from().equals(leadTransferee) && pr.match == log.lastIndex()) {
-                send(new TimeoutNow(id, r.from(), term));
+                sendTimeoutNow(r.from());
             }
         }
         replicateTo(r.from(), pr, false);
@@ -885,7 +893,7 @@ public final class RaftCore {
         LOG.info("node {} term {}: removed from the configuration; stepping down{}", id, term,
                 successor != null && best == log.lastIndex() ? " and handing over to " + successor : "");
         if (successor != null && best == log.lastIndex()) {
-            send(new TimeoutNow(id, successor, term));
+            sendTimeoutNow(successor);
         }
         becomeFollower(term, null);
     }
@@ -1104,7 +1112,11 @@ public final class RaftCore {
         if (role == Role.LEADER) {
             for (String member : next.members()) {
                 if (!member.equals(id) && !progress.containsKey(member)) {
-                    progress.put(member, newProgress());
+                    // A new member's log is unknown: probe from our last entry (this configuration
+                    // entry), not past it. Past it there is nothing to send, heartbeats carry no log
+                    // position, and an idle leader would never learn the member lacks the log.
+                    progress.put(member, new Progress(Math.max(log.lastIndex(), 1), config.maxInflightMessages(),
+                            config.maxInflightBytes()));
                 }
             }
             progress.keySet().removeIf(peer -> !next.isMember(peer));
@@ -1158,7 +1170,9 @@ public final class RaftCore {
         // Voters that acknowledged a round sent at leaseStartTick will not vote for anyone else
         // until an election timeout after they received it (stickiness) — if ticks run at the
         // same rate everywhere. One tick of margin for the round trip.
-        return leadTransferee == null && leaseStartTick >= 0
+        // A TimeoutNow lets its target win past the voters' stickiness whenever it arrives, even
+        // after the transfer was aborted here, so its sender can never trust the lease again.
+        return leadTransferee == null && !timeoutNowSent && leaseStartTick >= 0
                 && tickCount < leaseStartTick + config.electionTimeoutTicks() - 1;
     }
 
@@ -1272,7 +1286,12 @@ public final class RaftCore {
             lastHardState = rd.hardState();
         }
         if (!rd.entries().isEmpty()) {
-            log.stableTo(rd.lastEntryIndex());
+            Entry last = rd.entries().get(rd.entries().size() - 1);
+            // A step between ready() and advance() may have replaced entries of rd (a new leader
+            // truncating our log); the replacements were never handed out and stay unstable.
+            if (log.matchTerm(last.index(), last.term())) {
+                log.stableTo(last.index());
+            }
         }
         if (!rd.committedEntries().isEmpty()) {
             applied = Math.max(applied, rd.committedEntries().get(rd.committedEntries().size() - 1).index());
