@@ -174,6 +174,17 @@ public final class TandemConfig {
         return b;
     }
 
+    /** Applies the settings present in {@code props} (same keys) on top of {@code b}. */
+    public static Builder applyTo(Builder b, Properties props) {
+        for (Setting s : Setting.values()) {
+            String value = props.getProperty(s.key);
+            if (value != null && !value.isBlank()) {
+                s.apply(b, value.trim());
+            }
+        }
+        return b;
+    }
+
     /** {@link #fromProperties} on a file. */
     public static Builder fromFile(Path file, Map<String, String> env) {
         Properties props = new Properties();

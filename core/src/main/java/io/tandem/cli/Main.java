@@ -1,10 +1,31 @@
 package io.tandem.cli;
 
+import io.tandem.Tandem;
+import io.tandem.TandemConfig;
+import io.tandem.TandemException;
+import io.tandem.data.Record;
+import io.tandem.node.NodeStatus;
+import io.tandem.raft.Role;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 
 /**
- * The {@code tandem} command line: {@code node}, {@code demo}, {@code status}.
+ * The {@code tandem} command line: {@code demo}, {@code node}, {@code status}.
  *
  * <p>The CLI is the one place where printing to the console is the job, so it writes to
  * {@link System#out} directly; everything below it logs through SLF4J.
@@ -15,7 +36,14 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        boolean quiet = args.length == 0 || !args[0].equals("node");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+                System.getProperty("tandem.logLevel", quiet ? "warn" : "info"));
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        int code = run(args, System.out, System.err);
+        if (code != 0 || (args.length > 0 && !args[0].equals("node"))) {
+            System.exit(code);
+        }
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
@@ -25,24 +53,184 @@ public final class Main {
         }
         String command = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (command) {
-            case "demo":
-            case "node":
-            case "status":
-                err.println("tandem " + command + ": not yet available in this build — the node runtime"
-                        + " lands with issue #5 (node runtime, sessions, data, CLI). Arguments: "
-                        + Arrays.toString(rest));
-                return 3;
-            default:
-                err.println("tandem: unknown command '" + command + "'. Run 'tandem help' for the list.");
-                return 2;
+        try {
+            return switch (command) {
+                case "demo" -> demo(out);
+                case "node" -> node(rest, out);
+                default -> {
+                    err.println("tandem: unknown command '" + command + "'. Run 'tandem help' for the list.");
+                    yield 2;
+                }
+            };
+        } catch (TandemException e) {
+            err.println("tandem " + command + ": " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            err.println("tandem " + command + ": " + e);
+            return 1;
         }
     }
 
     private static void usage(PrintStream out) {
         out.println("usage: tandem <command> [options]");
-        out.println("  demo     start a local 3-node cluster and exercise every primitive");
-        out.println("  node     run one node from flags or a config file");
-        out.println("  status   show the status of a running node");
+        out.println("  demo                       start a local 3-node cluster and exercise it");
+        out.println("  node --config FILE         run one node from a properties file (env TANDEM_* overrides)");
+        out.println("  node --node-id ID --bind HOST:PORT --seeds A,B,C --data-dir DIR --cluster-secret S");
+        out.println("                             run one node from flags (flags override the file)");
+    }
+
+    // ------------------------------------------------------------------ node
+
+    private static int node(String[] args, PrintStream out) throws InterruptedException {
+        Map<String, String> flags = parseFlags(args);
+        TandemConfig.Builder b = flags.containsKey("config")
+                ? TandemConfig.fromFile(Path.of(flags.remove("config")), System.getenv())
+                : TandemConfig.fromProperties(new java.util.Properties(), System.getenv());
+        java.util.Properties fromFlags = new java.util.Properties();
+        for (Map.Entry<String, String> f : flags.entrySet()) {
+            fromFlags.setProperty(settingFor(f.getKey()).key(), f.getValue());
+        }
+        TandemConfig.applyTo(b, fromFlags);
+        Tandem node = b.start();
+        NodeStatus s = node.status();
+        out.println("tandem node " + s.nodeId() + " running: role " + s.role() + ", term " + s.term() + ", voters "
+                + s.voters() + ", learners " + s.learners());
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stop.countDown();
+        }, "tandem-shutdown"));
+        stop.await();
+        return 0;
+    }
+
+    private static Map<String, String> parseFlags(String[] args) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new TandemException("unexpected argument '" + a + "'; flags look like --node-id n1");
+            }
+            String name = a.substring(2);
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (name.equals("in-memory")) {
+                value = "true";
+            } else {
+                if (i + 1 >= args.length) {
+                    throw new TandemException("flag --" + name + " needs a value");
+                }
+                value = args[++i];
+            }
+            flags.put(name, value);
+        }
+        return flags;
+    }
+
+    private static TandemConfig.Setting settingFor(String flag) {
+        for (TandemConfig.Setting s : TandemConfig.Setting.values()) {
+            if (s.key().equals("tandem." + flag)) {
+                return s;
+            }
+        }
+        throw new TandemException("unknown flag --" + flag + "; known: " + Stream.of(TandemConfig.Setting.values())
+                .map(s -> "--" + s.key().substring("tandem.".length())).toList());
+    }
+
+    // ------------------------------------------------------------------ demo
+
+    private static int demo(PrintStream out) throws Exception {
+        Path dir = Files.createTempDirectory("tandem-demo-");
+        List<String> ids = List.of("n1", "n2", "n3");
+        List<String> seeds = new ArrayList<>();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        for (String id : ids) {
+            int port = freePort();
+            ports.put(id, port);
+            seeds.add("127.0.0.1:" + port);
+        }
+        out.println("== Tandem demo: three nodes on loopback, data under " + dir);
+        Map<String, Tandem> nodes = new LinkedHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(ids.size());
+        try {
+            List<CompletableFuture<Tandem>> starting = new ArrayList<>();
+            for (String id : ids) {
+                TandemConfig cfg = Tandem.builder().nodeId(id).bind("127.0.0.1:" + ports.get(id)).seeds(seeds)
+                        .dataDir(dir.resolve(id)).clusterName("demo").clusterSecret("demo-secret-not-for-production")
+                        .build();
+                starting.add(CompletableFuture.supplyAsync(() -> Tandem.start(cfg), pool));
+            }
+            for (CompletableFuture<Tandem> f : starting) {
+                Tandem t = f.get();
+                nodes.put(t.nodeId(), t);
+            }
+            String leader = awaitLeader(nodes, out);
+            out.println("-- cluster formed: voters " + nodes.get("n1").status().voters() + ", leader " + leader);
+
+            Record r = nodes.get("n1").data().write("orders/42", "paid");
+            out.println("-- n1 wrote orders/42=paid (version " + r.version() + ", revision " + r.modRevision() + ")");
+            for (String id : ids) {
+                out.println("   " + id + " reads orders/42 = "
+                        + nodes.get(id).data().read("orders/42").map(Record::valueAsString).orElse("<missing>")
+                        + " (linearizable)");
+            }
+            Record cas = nodes.get("n2").data().write("orders/42", "shipped".getBytes(),
+                    io.tandem.data.WriteOptions.ifVersion(r.version()));
+            out.println("-- n2 compare-and-wrote orders/42=shipped at version " + r.version() + " -> version "
+                    + cas.version());
+
+            out.println("-- killing the leader " + leader + " (no graceful leave)");
+            long killed = System.nanoTime();
+            nodes.remove(leader).runtime().close();
+            Tandem survivor = nodes.values().iterator().next();
+            survivor.data().write("orders/43", "new");
+            long ms = (System.nanoTime() - killed) / 1_000_000;
+            String next = awaitLeader(nodes, out);
+            out.println("-- new leader " + next + "; first write after the kill succeeded in " + ms + " ms");
+            for (Tandem t : nodes.values()) {
+                out.println("   " + t.nodeId() + " reads orders/42 = "
+                        + t.data().read("orders/42").map(Record::valueAsString).orElse("<missing>") + ", orders/43 = "
+                        + t.data().read("orders/43").map(Record::valueAsString).orElse("<missing>"));
+            }
+            out.println("== demo finished: the data survived the leader's crash");
+            return 0;
+        } finally {
+            for (Tandem t : nodes.values()) {
+                t.close();
+            }
+            pool.shutdown();
+            deleteTree(dir);
+        }
+    }
+
+    private static String awaitLeader(Map<String, Tandem> nodes, PrintStream out) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (Tandem t : nodes.values()) {
+                NodeStatus s = t.status();
+                if (s.role() == Role.LEADER) {
+                    return s.nodeId();
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new TandemException("no leader elected within 10 s");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }
