@@ -27,21 +27,40 @@ final class KryoCodec {
     /** Buffers above this are dropped after use, so one large message does not pin memory in the pool. */
     private static final int RETAINED_BUFFER_BYTES = 256 * 1024;
     private static final int INITIAL_BUFFER_BYTES = 4096;
-    private static final int POOL_MAX = 64;
+    /** Free slots kept per stripe; beyond that, freed slots are left to the garbage collector. */
+    private static final int STRIPE_CAPACITY = 8;
 
     private final Registrations registrations;
     private final int maxFrameBytes;
-    private final Pool<Slot> pool;
+    // Kryo's thread-safe Pool is a LinkedBlockingQueue behind one lock. With a single pool, the
+    // sending thread and the I/O threads contended on it (JFR: the hottest frame of the stream
+    // benchmark), so slots are pooled in stripes chosen by thread.
+    private final Pool<Slot>[] stripes;
 
     KryoCodec(Registrations registrations, int maxFrameBytes) {
         this.registrations = Objects.requireNonNull(registrations, "registrations");
         this.maxFrameBytes = maxFrameBytes;
-        this.pool = new Pool<>(true, false, POOL_MAX) {
-            @Override
-            protected Slot create() {
-                return new Slot(newKryo());
-            }
-        };
+        this.stripes = newStripes();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Pool<Slot>[] newStripes() {
+        int wanted = Math.max(4, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
+        int count = Integer.highestOneBit(wanted - 1) << 1; // a power of two, so a mask picks the stripe
+        Pool<Slot>[] pools = new Pool[count];
+        for (int i = 0; i < count; i++) {
+            pools[i] = new Pool<>(true, false, STRIPE_CAPACITY) {
+                @Override
+                protected Slot create() {
+                    return new Slot(newKryo());
+                }
+            };
+        }
+        return pools;
+    }
+
+    private Pool<Slot> pool() {
+        return stripes[(int) Thread.currentThread().getId() & (stripes.length - 1)];
     }
 
     /**
@@ -52,6 +71,7 @@ final class KryoCodec {
      */
     byte[] encodeFrame(Object message) {
         Objects.requireNonNull(message, "message");
+        Pool<Slot> pool = pool();
         Slot slot = pool.obtain();
         byte[] frame = encodeWith(slot, message);
         pool.free(slot);
@@ -60,6 +80,7 @@ final class KryoCodec {
 
     /** Decodes a message frame body (after the type byte). */
     Object decode(ByteBuf body) throws DecodeException {
+        Pool<Slot> pool = pool();
         Slot slot = pool.obtain();
         Object message = slot.decode(body);
         pool.free(slot);
@@ -68,6 +89,7 @@ final class KryoCodec {
 
     /** Decodes a payload held in an array (the in-memory transport). */
     Object decode(byte[] bytes, int offset, int length) throws DecodeException {
+        Pool<Slot> pool = pool();
         Slot slot = pool.obtain();
         Object message = slot.decode(bytes, offset, length);
         pool.free(slot);
