@@ -6,6 +6,7 @@ import com.esotericsoftware.kryo.io.KryoBufferOverflowException;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -73,7 +74,25 @@ final class KryoCodec {
         Objects.requireNonNull(message, "message");
         Pool<Slot> pool = pool();
         Slot slot = pool.obtain();
-        byte[] frame = encodeWith(slot, message);
+        encodeWith(slot, message);
+        byte[] frame = slot.copyFrame();
+        pool.free(slot);
+        return frame;
+    }
+
+    /**
+     * Encodes {@code message} as a complete frame into a buffer from {@code alloc}: one copy out of
+     * the pooled Kryo buffer and no garbage, where {@link #encodeFrame(Object)} costs an array.
+     * The caller owns (and must release) the buffer.
+     *
+     * @throws IllegalArgumentException as {@link #encodeFrame(Object)}
+     */
+    ByteBuf encodeFrame(Object message, ByteBufAllocator alloc) {
+        Objects.requireNonNull(message, "message");
+        Pool<Slot> pool = pool();
+        Slot slot = pool.obtain();
+        encodeWith(slot, message);
+        ByteBuf frame = slot.copyFrame(alloc);
         pool.free(slot);
         return frame;
     }
@@ -97,9 +116,9 @@ final class KryoCodec {
     }
 
     // On failure the slot is not returned: Kryo may be mid-graph after an exception.
-    private byte[] encodeWith(Slot slot, Object message) {
+    private void encodeWith(Slot slot, Object message) {
         try {
-            return slot.encode(message);
+            slot.encode(message);
         } catch (KryoBufferOverflowException e) {
             throw new IllegalArgumentException("message " + message.getClass().getName() + " encodes to more than "
                     + "maxFrameBytes (" + maxFrameBytes + "); send smaller messages or raise maxFrameBytes on every "
@@ -137,21 +156,36 @@ final class KryoCodec {
             this.kryo = kryo;
         }
 
-        byte[] encode(Object message) {
+        /** Writes the whole frame, header included, into the slot's buffer. */
+        void encode(Object message) {
             output.setPosition(Frames.HEADER_BYTES);
             kryo.writeClassAndObject(output, message);
-            int end = output.position();
-            byte[] frame = Arrays.copyOf(output.getBuffer(), end);
-            int length = end - Frames.LENGTH_BYTES;
-            frame[0] = (byte) (length >>> 24);
-            frame[1] = (byte) (length >>> 16);
-            frame[2] = (byte) (length >>> 8);
-            frame[3] = (byte) length;
-            frame[4] = Frames.MESSAGE;
+            byte[] buffer = output.getBuffer();
+            int length = output.position() - Frames.LENGTH_BYTES;
+            buffer[0] = (byte) (length >>> 24);
+            buffer[1] = (byte) (length >>> 16);
+            buffer[2] = (byte) (length >>> 8);
+            buffer[3] = (byte) length;
+            buffer[4] = Frames.MESSAGE;
+        }
+
+        byte[] copyFrame() {
+            byte[] frame = Arrays.copyOf(output.getBuffer(), output.position());
+            shrinkOutput();
+            return frame;
+        }
+
+        ByteBuf copyFrame(ByteBufAllocator alloc) {
+            int length = output.position();
+            ByteBuf frame = alloc.directBuffer(length, length).writeBytes(output.getBuffer(), 0, length);
+            shrinkOutput();
+            return frame;
+        }
+
+        private void shrinkOutput() {
             if (output.getBuffer().length > RETAINED_BUFFER_BYTES) {
                 output.setBuffer(new byte[INITIAL_BUFFER_BYTES], Frames.LENGTH_BYTES + maxFrameBytes);
             }
-            return frame;
         }
 
         Object decode(ByteBuf body) throws DecodeException {
