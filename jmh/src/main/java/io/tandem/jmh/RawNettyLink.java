@@ -27,6 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * event-loop setup, but no codec, no handshake, no queue: the payload bytes are copied into a
  * pooled buffer and written with {@code writeAndFlush}, flushes consolidated by Netty's own
  * {@link FlushConsolidationHandler}. The receiver counts frames, or echoes them for ping/pong.
+ *
+ * <p>The echo goes back on the same connection, or, with {@code replyOnSecondConnection}, over a
+ * second connection from the receiver to the sender: the topology Tandem uses, where every
+ * connection carries messages one way.
  */
 final class RawNettyLink implements Link {
 
@@ -38,10 +42,12 @@ final class RawNettyLink implements Link {
     private final EventLoopGroup receiverLoop;
     private final Channel server;
     private final Channel client;
+    private final Channel pongServer;
+    private final Channel back;
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong pongs = new AtomicLong();
 
-    RawNettyLink(SslContext serverTls, SslContext clientTls) {
+    RawNettyLink(SslContext serverTls, SslContext clientTls, boolean replyOnSecondConnection) {
         boolean epoll = Epoll.isAvailable();
         senderLoop = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         receiverLoop = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -54,6 +60,20 @@ final class RawNettyLink implements Link {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(initializer(null, clientTls, new Sender()))
                 .connect(server.localAddress()).syncUninterruptibly().channel();
+        if (replyOnSecondConnection) {
+            pongServer = new ServerBootstrap().group(senderLoop)
+                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(initializer(serverTls, null, new Sender()))
+                    .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+            back = new Bootstrap().group(receiverLoop).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(initializer(null, clientTls, new ChannelInboundHandlerAdapter()))
+                    .connect(pongServer.localAddress()).syncUninterruptibly().channel();
+        } else {
+            pongServer = null;
+            back = null;
+        }
     }
 
     private static ChannelInitializer<Channel> initializer(SslContext serverTls, SslContext clientTls,
@@ -109,6 +129,10 @@ final class RawNettyLink implements Link {
     public void close() {
         client.close().syncUninterruptibly();
         server.close().syncUninterruptibly();
+        if (back != null) {
+            back.close().syncUninterruptibly();
+            pongServer.close().syncUninterruptibly();
+        }
         senderLoop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         receiverLoop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -121,7 +145,8 @@ final class RawNettyLink implements Link {
                 ByteBuf echo = ctx.alloc().directBuffer(4 + body.readableBytes());
                 echo.writeInt(body.readableBytes()).writeBytes(body);
                 body.release();
-                ctx.writeAndFlush(echo, ctx.voidPromise());
+                Channel out = back != null ? back : ctx.channel();
+                out.writeAndFlush(echo, out.voidPromise());
             } else {
                 body.release();
                 received.incrementAndGet();

@@ -20,6 +20,9 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Messages over loopback: Tandem's transport beside raw Netty with the same framing (the floor).
+ * There are two floors for ping/pong: {@code raw} echoes on the connection the ping came in on;
+ * {@code raw2} echoes over a second connection, as Tandem must (its connections are one-way). For
+ * the one-way stream the two floors are the same thing.
  *
  * <ul>
  *   <li>{@code stream}: one-way throughput in messages per second. The sender keeps at most
@@ -37,7 +40,8 @@ import org.openjdk.jmh.annotations.TearDown;
 @Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
 public class TransportBenchmark {
 
-    @Param({"tandem", "raw"})
+    /** tandem; raw = Netty floor, echo on the same connection; raw2 = Netty floor, echo over a second connection. */
+    @Param({"tandem", "raw", "raw2"})
     public String transport;
 
     @Param({"100", "65536"})
@@ -58,7 +62,7 @@ public class TransportBenchmark {
         window = Math.max(8, Math.min(1024, (4L * 1024 * 1024) / payloadBytes));
         boolean tls = security.equals("tls");
         BenchCertificates certs = tls ? BenchCertificates.create() : null;
-        link = transport.equals("tandem") ? tandem(certs) : raw(certs);
+        link = transport.equals("tandem") ? tandem(certs) : raw(certs, transport.equals("raw2"));
     }
 
     private static Link tandem(BenchCertificates certs) {
@@ -67,15 +71,15 @@ public class TransportBenchmark {
         return new TandemLink(tls, tls);
     }
 
-    private static Link raw(BenchCertificates certs) throws SSLException {
+    private static Link raw(BenchCertificates certs, boolean replyOnSecondConnection) throws SSLException {
         if (certs == null) {
-            return new RawNettyLink(null, null);
+            return new RawNettyLink(null, null, replyOnSecondConnection);
         }
         SslContext server = SslContextBuilder.forServer(certs.chain().toFile(), certs.key().toFile())
                 .trustManager(certs.ca().toFile()).clientAuth(ClientAuth.REQUIRE).protocols("TLSv1.3").build();
         SslContext client = SslContextBuilder.forClient().keyManager(certs.chain().toFile(), certs.key().toFile())
                 .trustManager(certs.ca().toFile()).endpointIdentificationAlgorithm(null).protocols("TLSv1.3").build();
-        return new RawNettyLink(server, client);
+        return new RawNettyLink(server, client, replyOnSecondConnection);
     }
 
     @TearDown(Level.Trial)

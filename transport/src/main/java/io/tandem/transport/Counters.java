@@ -28,9 +28,9 @@ final class Counters {
         }
     }
 
-    void sent(int frameBytes) {
-        framesSent.increment();
-        bytesSent.add(frameBytes);
+    void sent(int frames, long bytes) {
+        framesSent.add(frames);
+        bytesSent.add(bytes);
     }
 
     void received(int frameBytes) {

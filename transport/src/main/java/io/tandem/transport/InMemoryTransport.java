@@ -168,11 +168,12 @@ public final class InMemoryTransport implements Transport {
             return;
         }
         for (int i = 0; i < config.writeBatchMessagesMax(); i++) {
-            byte[] frame = outbox.queue.poll();
+            byte[] frame = outbox.queue.take();
             if (frame == null) {
                 return;
             }
-            counters.sent(frame.length);
+            outbox.queue.release(1, frame.length);
+            counters.sent(1, frame.length);
             destination.receive(config.nodeId(), frame);
         }
         if (!outbox.queue.isEmpty()) {
@@ -225,7 +226,8 @@ public final class InMemoryTransport implements Transport {
     /** Frames queued for one destination, and whether a delivery batch is already scheduled. */
     private final class Outbox {
         final Endpoint to;
-        final OutboundQueue queue = new OutboundQueue(config.outboundQueueMessagesMax(), config.outboundQueueBytesMax());
+        final OutboundQueue<byte[]> queue = new OutboundQueue<>(config.outboundQueueMessagesMax(),
+                config.outboundQueueBytesMax(), frame -> frame.length, frame -> { });
         final AtomicBoolean scheduled = new AtomicBoolean();
 
         Outbox(Endpoint to) {

@@ -6,6 +6,7 @@ import com.esotericsoftware.kryo.io.KryoBufferOverflowException;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -27,21 +28,40 @@ final class KryoCodec {
     /** Buffers above this are dropped after use, so one large message does not pin memory in the pool. */
     private static final int RETAINED_BUFFER_BYTES = 256 * 1024;
     private static final int INITIAL_BUFFER_BYTES = 4096;
-    private static final int POOL_MAX = 64;
+    /** Free slots kept per stripe; beyond that, freed slots are left to the garbage collector. */
+    private static final int STRIPE_CAPACITY = 8;
 
     private final Registrations registrations;
     private final int maxFrameBytes;
-    private final Pool<Slot> pool;
+    // Kryo's thread-safe Pool is a LinkedBlockingQueue behind one lock. With a single pool, the
+    // sending thread and the I/O threads contended on it (JFR: the hottest frame of the stream
+    // benchmark), so slots are pooled in stripes chosen by thread.
+    private final Pool<Slot>[] stripes;
 
     KryoCodec(Registrations registrations, int maxFrameBytes) {
         this.registrations = Objects.requireNonNull(registrations, "registrations");
         this.maxFrameBytes = maxFrameBytes;
-        this.pool = new Pool<>(true, false, POOL_MAX) {
-            @Override
-            protected Slot create() {
-                return new Slot(newKryo());
-            }
-        };
+        this.stripes = newStripes();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Pool<Slot>[] newStripes() {
+        int wanted = Math.max(4, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
+        int count = Integer.highestOneBit(wanted - 1) << 1; // a power of two, so a mask picks the stripe
+        Pool<Slot>[] pools = new Pool[count];
+        for (int i = 0; i < count; i++) {
+            pools[i] = new Pool<>(true, false, STRIPE_CAPACITY) {
+                @Override
+                protected Slot create() {
+                    return new Slot(newKryo());
+                }
+            };
+        }
+        return pools;
+    }
+
+    private Pool<Slot> pool() {
+        return stripes[(int) Thread.currentThread().getId() & (stripes.length - 1)];
     }
 
     /**
@@ -52,14 +72,34 @@ final class KryoCodec {
      */
     byte[] encodeFrame(Object message) {
         Objects.requireNonNull(message, "message");
+        Pool<Slot> pool = pool();
         Slot slot = pool.obtain();
-        byte[] frame = encodeWith(slot, message);
+        encodeWith(slot, message);
+        byte[] frame = slot.copyFrame();
+        pool.free(slot);
+        return frame;
+    }
+
+    /**
+     * Encodes {@code message} as a complete frame into a buffer from {@code alloc}: one copy out of
+     * the pooled Kryo buffer and no garbage, where {@link #encodeFrame(Object)} costs an array.
+     * The caller owns (and must release) the buffer.
+     *
+     * @throws IllegalArgumentException as {@link #encodeFrame(Object)}
+     */
+    ByteBuf encodeFrame(Object message, ByteBufAllocator alloc) {
+        Objects.requireNonNull(message, "message");
+        Pool<Slot> pool = pool();
+        Slot slot = pool.obtain();
+        encodeWith(slot, message);
+        ByteBuf frame = slot.copyFrame(alloc);
         pool.free(slot);
         return frame;
     }
 
     /** Decodes a message frame body (after the type byte). */
     Object decode(ByteBuf body) throws DecodeException {
+        Pool<Slot> pool = pool();
         Slot slot = pool.obtain();
         Object message = slot.decode(body);
         pool.free(slot);
@@ -68,6 +108,7 @@ final class KryoCodec {
 
     /** Decodes a payload held in an array (the in-memory transport). */
     Object decode(byte[] bytes, int offset, int length) throws DecodeException {
+        Pool<Slot> pool = pool();
         Slot slot = pool.obtain();
         Object message = slot.decode(bytes, offset, length);
         pool.free(slot);
@@ -75,9 +116,9 @@ final class KryoCodec {
     }
 
     // On failure the slot is not returned: Kryo may be mid-graph after an exception.
-    private byte[] encodeWith(Slot slot, Object message) {
+    private void encodeWith(Slot slot, Object message) {
         try {
-            return slot.encode(message);
+            slot.encode(message);
         } catch (KryoBufferOverflowException e) {
             throw new IllegalArgumentException("message " + message.getClass().getName() + " encodes to more than "
                     + "maxFrameBytes (" + maxFrameBytes + "); send smaller messages or raise maxFrameBytes on every "
@@ -115,21 +156,36 @@ final class KryoCodec {
             this.kryo = kryo;
         }
 
-        byte[] encode(Object message) {
+        /** Writes the whole frame, header included, into the slot's buffer. */
+        void encode(Object message) {
             output.setPosition(Frames.HEADER_BYTES);
             kryo.writeClassAndObject(output, message);
-            int end = output.position();
-            byte[] frame = Arrays.copyOf(output.getBuffer(), end);
-            int length = end - Frames.LENGTH_BYTES;
-            frame[0] = (byte) (length >>> 24);
-            frame[1] = (byte) (length >>> 16);
-            frame[2] = (byte) (length >>> 8);
-            frame[3] = (byte) length;
-            frame[4] = Frames.MESSAGE;
+            byte[] buffer = output.getBuffer();
+            int length = output.position() - Frames.LENGTH_BYTES;
+            buffer[0] = (byte) (length >>> 24);
+            buffer[1] = (byte) (length >>> 16);
+            buffer[2] = (byte) (length >>> 8);
+            buffer[3] = (byte) length;
+            buffer[4] = Frames.MESSAGE;
+        }
+
+        byte[] copyFrame() {
+            byte[] frame = Arrays.copyOf(output.getBuffer(), output.position());
+            shrinkOutput();
+            return frame;
+        }
+
+        ByteBuf copyFrame(ByteBufAllocator alloc) {
+            int length = output.position();
+            ByteBuf frame = alloc.directBuffer(length, length).writeBytes(output.getBuffer(), 0, length);
+            shrinkOutput();
+            return frame;
+        }
+
+        private void shrinkOutput() {
             if (output.getBuffer().length > RETAINED_BUFFER_BYTES) {
                 output.setBuffer(new byte[INITIAL_BUFFER_BYTES], Frames.LENGTH_BYTES + maxFrameBytes);
             }
-            return frame;
         }
 
         Object decode(ByteBuf body) throws DecodeException {

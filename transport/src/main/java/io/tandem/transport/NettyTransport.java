@@ -2,6 +2,7 @@ package io.tandem.transport;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -126,7 +127,7 @@ public final class NettyTransport implements Transport {
             peer.dropNewest(); // skip the encoding work for a message that cannot be queued
             return;
         }
-        peer.offer(node.codec.encodeFrame(message));
+        peer.offer(node.codec.encodeFrame(message, ByteBufAllocator.DEFAULT));
     }
 
     private Peer newPeer(Endpoint to) {

@@ -1,6 +1,6 @@
 package io.tandem.transport;
 
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
@@ -35,7 +35,7 @@ final class Peer {
 
     private final Endpoint endpoint;
     private final EventLoop loop;
-    private final OutboundQueue queue;
+    private final OutboundQueue<ByteBuf> queue;
     private final LocalNode node;
     private final Backoff backoff;
     private final Function<Peer, Channel> connector;
@@ -57,7 +57,8 @@ final class Peer {
         this.node = node;
         this.backoff = backoff;
         this.connector = connector;
-        this.queue = new OutboundQueue(node.config.outboundQueueMessagesMax(), node.config.outboundQueueBytesMax());
+        this.queue = new OutboundQueue<>(node.config.outboundQueueMessagesMax(), node.config.outboundQueueBytesMax(),
+                ByteBuf::readableBytes, ByteBuf::release);
     }
 
     Endpoint endpoint() {
@@ -76,8 +77,8 @@ final class Peer {
         return queue.isFull();
     }
 
-    /** Any thread. Queues a frame, or drops it (newest) when the queue is full. */
-    void offer(byte[] frame) {
+    /** Any thread. Queues a frame (the queue takes ownership), or drops it (newest) when the queue is full. */
+    void offer(ByteBuf frame) {
         if (queue.offer(frame)) {
             scheduleDrain();
         } else {
@@ -96,7 +97,9 @@ final class Peer {
 
     /** Any thread. */
     void scheduleDrain() {
-        if (drainScheduled.compareAndSet(false, true)) {
+        // Read before the CAS: a failed CAS still takes the cache line exclusively, and under a
+        // stream of sends the flag is usually already set.
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             try {
                 loop.execute(this::drain);
             } catch (RejectedExecutionException e) {
@@ -144,16 +147,19 @@ final class Peer {
     private void writeBatch() {
         Channel ch = channel;
         int written = 0;
+        long bytes = 0;
         while (written < node.config.writeBatchMessagesMax() && ch.isWritable()) {
-            byte[] frame = queue.poll();
+            ByteBuf frame = queue.take();
             if (frame == null) {
                 break;
             }
-            ch.write(Unpooled.wrappedBuffer(frame), ch.voidPromise());
-            node.counters.sent(frame.length);
+            bytes += frame.readableBytes();
+            ch.write(frame, ch.voidPromise());
             written++;
         }
         if (written > 0) {
+            queue.release(written, bytes);
+            node.counters.sent(written, bytes);
             ch.flush();
         }
         if (!queue.isEmpty() && ch.isWritable()) {

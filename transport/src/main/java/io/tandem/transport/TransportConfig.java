@@ -365,8 +365,12 @@ public final class TransportConfig {
                 problems.add("maxFrameBytes (" + maxFrameBytes + ") must be within " + FRAME_BYTES_MIN + ".."
                         + FRAME_BYTES_MAX + "; the default is 8388608 (8 MiB)");
             }
-            if (outboundQueueMessagesMax < 1) {
-                problems.add("outboundQueueMessagesMax (" + outboundQueueMessagesMax + ") must be >= 1");
+            if (outboundQueueMessagesMax < 1 || outboundQueueMessagesMax > OutboundQueue.MESSAGES_LIMIT) {
+                problems.add("outboundQueueMessagesMax (" + outboundQueueMessagesMax + ") must be within 1.."
+                        + OutboundQueue.MESSAGES_LIMIT);
+            }
+            if (outboundQueueBytesMax > 1L << 40) {
+                problems.add("outboundQueueBytesMax (" + outboundQueueBytesMax + ") must be below 2^40");
             }
             if (outboundQueueBytesMax < (long) maxFrameBytes + Frames.LENGTH_BYTES) {
                 problems.add("outboundQueueBytesMax (" + outboundQueueBytesMax + ") must be >= maxFrameBytes + 4 ("

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.transport.TestMessages.Blob;
 import io.tandem.transport.TestMessages.Ping;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,8 +51,7 @@ class NettyBackPressureTest {
                 sender.send(healthy.localEndpoint(), new Ping(1, "other peers are unaffected"));
                 healthyInbox.awaitOne(new Ping(1, "other peers are unaffected"));
 
-                sender.send(to, new Blob("last", new byte[0]));
-                assertBacklogDrainsInOrder(peer, codec);
+                assertBacklogDrainsInOrder(peer, codec, () -> sender.send(to, new Blob("last", new byte[0])));
             }
         }
     }
@@ -69,22 +70,43 @@ class NettyBackPressureTest {
         return attempts;
     }
 
-    /** The stuck peer reads again: frames arrive in send order (with gaps where drops were) up to the last. */
-    private static void assertBacklogDrainsInOrder(RawClient peer, KryoCodec codec) throws Exception {
-        List<Integer> seen = new ArrayList<>();
-        while (true) {
-            RawClient.Frame frame = peer.readFrame();
-            assertEquals(Frames.MESSAGE, frame.type());
-            Blob blob = (Blob) codec.decode(frame.body(), 0, frame.body().length);
-            if (blob.name().equals("last")) {
-                break;
-            }
-            seen.add(Integer.parseInt(blob.name().substring(1)));
+    /**
+     * The stuck peer reads again: frames arrive in send order (with gaps where drops were). "last"
+     * is re-sent until it arrives, since the queue may still be full when the peer resumes.
+     */
+    private static void assertBacklogDrainsInOrder(RawClient peer, KryoCodec codec, Runnable sendLast)
+            throws Exception {
+        List<Integer> seen = new CopyOnWriteArrayList<>();
+        AtomicBoolean sawLast = new AtomicBoolean();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        Thread reader = new Thread(() -> readUntilLast(peer, codec, seen, sawLast, failure));
+        reader.start();
+        Await.retrying("the peer reads the last message", 20, sendLast, () -> sawLast.get() || failure.get() != null);
+        reader.join();
+        if (failure.get() != null) {
+            throw failure.get();
         }
         for (int i = 1; i < seen.size(); i++) {
             assertTrue(seen.get(i) > seen.get(i - 1), "out of order at " + i + ": " + seen.get(i - 1) + " then "
                     + seen.get(i));
         }
         assertEquals(0, seen.get(0), "the first message sent is the first received");
+    }
+
+    private static void readUntilLast(RawClient peer, KryoCodec codec, List<Integer> seen, AtomicBoolean sawLast,
+            AtomicReference<Exception> failure) {
+        try {
+            while (true) {
+                RawClient.Frame frame = peer.readFrame();
+                Blob blob = (Blob) codec.decode(frame.body(), 0, frame.body().length);
+                if (blob.name().equals("last")) {
+                    sawLast.set(true);
+                    return;
+                }
+                seen.add(Integer.parseInt(blob.name().substring(1)));
+            }
+        } catch (Exception e) {
+            failure.set(e);
+        }
     }
 }
