@@ -105,6 +105,22 @@ class ClusterIntegrationTest {
     }
 
     @Test
+    void joinersArePromotedUntilTheVoterTargetIsReached() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 1).startFounders()) {
+            assertEquals(List.of("n1"), c.node("n1").status().voters());
+            c.node("n1").data().write("seeded", "1");
+            c.start("n2");
+            c.start("n3");
+            Tandem n4 = c.start("n4");
+            LocalCluster.await(Duration.ofSeconds(10), () -> c.node("n1").status().voters().size() == 3,
+                    "two learners promoted to voters");
+            LocalCluster.await(Duration.ofSeconds(10), () -> c.node("n1").status().learners().size() == 1,
+                    "the fourth node kept as a learner");
+            assertEquals("1", n4.data().read("seeded").orElseThrow().valueAsString());
+        }
+    }
+
+    @Test
     void ephemeralRecordsGoWithTheirSessionAndTtlsExpire() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
             c.node("n3").data().write("lease/n3", "alive".getBytes(), WriteOptions.NONE.ephemeral());
