@@ -98,8 +98,11 @@ public final class Tandem implements AutoCloseable {
         });
         RaftNode.Storage storage = openStorage(config);
         Transport transport = new NettyTransport(transportConfig(config));
+        // Keep half a snapshot interval of log behind each snapshot: a follower a little behind
+        // catches up from the log rather than through a whole snapshot transfer.
         RaftConfig raft = RaftConfig.builder(config.nodeId()).electionTimeoutTicks(config.electionTimeoutTicks())
-                .heartbeatTicks(config.heartbeatTicks()).build();
+                .heartbeatTicks(config.heartbeatTicks())
+                .compactionTrailingEntries(Math.min(1_000, config.snapshotEveryEntries() / 2)).build();
         long tickMs = config.tick().toMillis();
         NodeOptions opt = new NodeOptions(config.nodeId(), config.advertise(), config.seeds(), raft, tickMs,
                 config.sessionTimeout().toMillis(), config.snapshotEveryEntries(), config.requestTimeout().toMillis(),

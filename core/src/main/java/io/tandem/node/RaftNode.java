@@ -729,7 +729,9 @@ public final class RaftNode implements AutoCloseable {
             throw new UncheckedIOException("node " + opt.nodeId() + ": cannot write snapshot " + meta.index(), e);
         }
         core.compact(meta.index());
-        storage.log().compactPrefix(meta.index());
+        if (core.compactedIndex() >= storage.log().firstIndex()) {
+            storage.log().compactPrefix(core.compactedIndex());
+        }
         lastSnapshotIndex = meta.index();
         LOG.debug("node {}: snapshot at index {}", opt.nodeId(), meta.index());
     }
@@ -738,8 +740,12 @@ public final class RaftNode implements AutoCloseable {
         return new SnapshotSource() {
             @Override
             public long snapshotSize(long index) {
-                try (Snapshot s = latestSnapshot(index)) {
-                    return s.meta().sizeBytes();
+                Optional<Snapshot> latest = storage.snapshots().latest();
+                if (latest.isEmpty()) {
+                    return -1;
+                }
+                try (Snapshot s = latest.get()) {
+                    return s.meta().lastIncludedIndex() == index ? s.meta().sizeBytes() : -1;
                 }
             }
 

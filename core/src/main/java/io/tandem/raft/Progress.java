@@ -21,6 +21,7 @@ final class Progress {
     /** Match index when the previous heartbeat answer arrived: detects a stalled pipeline. */
     long matchAtLastHeartbeat = -1;
     long snapshotIndex;
+    SnapshotMeta snapshotMeta;
     long snapshotOffset;
     boolean snapshotChunkInFlight;
     long snapshotSentTick;

@@ -38,6 +38,7 @@ public final class RaftConfig {
     private final long maxUncommittedEntries;
     private final long maxApplyBatchBytes;
     private final long learnerCatchUpMaxLagEntries;
+    private final long compactionTrailingEntries;
     private final Set<InjectedBug> bugs;
 
     private RaftConfig(Builder b) {
@@ -54,6 +55,7 @@ public final class RaftConfig {
         this.maxUncommittedEntries = b.maxUncommittedEntries;
         this.maxApplyBatchBytes = b.maxApplyBatchBytes;
         this.learnerCatchUpMaxLagEntries = b.learnerCatchUpMaxLagEntries;
+        this.compactionTrailingEntries = b.compactionTrailingEntries;
         this.bugs = b.bugs.isEmpty() ? Set.of() : EnumSet.copyOf(b.bugs);
     }
 
@@ -113,6 +115,10 @@ public final class RaftConfig {
         return learnerCatchUpMaxLagEntries;
     }
 
+    public long compactionTrailingEntries() {
+        return compactionTrailingEntries;
+    }
+
     boolean hasBug(InjectedBug bug) {
         return bugs.contains(bug);
     }
@@ -131,6 +137,7 @@ public final class RaftConfig {
         b.maxUncommittedEntries = maxUncommittedEntries;
         b.maxApplyBatchBytes = maxApplyBatchBytes;
         b.learnerCatchUpMaxLagEntries = learnerCatchUpMaxLagEntries;
+        b.compactionTrailingEntries = compactionTrailingEntries;
         b.bugs.addAll(bugs);
         return b;
     }
@@ -150,6 +157,7 @@ public final class RaftConfig {
         private long maxUncommittedEntries = 100_000;
         private long maxApplyBatchBytes = 16L << 20;
         private long learnerCatchUpMaxLagEntries = 1_000;
+        private long compactionTrailingEntries = 0;
         private final EnumSet<InjectedBug> bugs = EnumSet.noneOf(InjectedBug.class);
 
         private Builder(String nodeId) {
@@ -232,6 +240,12 @@ public final class RaftConfig {
             return this;
         }
 
+        /** Entries kept before a snapshot when the log is compacted. Default 0 (the runtime sets its own). */
+        public Builder compactionTrailingEntries(long v) {
+            compactionTrailingEntries = v;
+            return this;
+        }
+
         /** For simulator self-tests only: switch on a deliberately broken rule. */
         public Builder injectBugForTesting(InjectedBug bug) {
             bugs.add(Objects.requireNonNull(bug));
@@ -254,6 +268,8 @@ public final class RaftConfig {
             require(maxUncommittedEntries >= 1, "maxUncommittedEntries (" + maxUncommittedEntries + ") must be >= 1");
             require(maxApplyBatchBytes >= 1, "maxApplyBatchBytes (" + maxApplyBatchBytes + ") must be >= 1");
             require(learnerCatchUpMaxLagEntries >= 0, "learnerCatchUpMaxLagEntries must be >= 0");
+            require(compactionTrailingEntries >= 0, "compactionTrailingEntries (" + compactionTrailingEntries
+                    + ") must be >= 0");
             require(!leaseReads || checkQuorum, "leaseReads requires checkQuorum: without it a deposed leader"
                     + " could keep serving reads; enable checkQuorum or disable leaseReads");
             return new RaftConfig(this);

@@ -64,7 +64,10 @@ public final class RaftCore {
     private String leaderId;
 
     // Configuration: the latest in the log is in effect, committed or not (dissertation §4.1).
+    /** Configuration at the log's base (the compaction point). */
     private Configuration snapshotConfig;
+    /** The latest snapshot the runtime reported (the one sent to lagging followers). */
+    private SnapshotMeta latestSnapshot;
     private final TreeMap<Long, Configuration> configEntries = new TreeMap<>();
     private Configuration configuration;
 
@@ -143,6 +146,7 @@ public final class RaftCore {
         this.applied = base.index();
         this.durableIndex = log.lastIndex();
         this.snapshotConfig = base.configuration();
+        this.latestSnapshot = base;
         for (Entry e : entries) {
             if (e.type() == EntryType.CONFIG) {
                 configEntries.put(e.index(), Configuration.decode(e.payload()));
@@ -191,7 +195,13 @@ public final class RaftCore {
         return log.lastTerm();
     }
 
+    /** Index of the latest snapshot (0 if none). */
     public long snapshotIndex() {
+        return latestSnapshot.index();
+    }
+
+    /** Entries at or below this index are no longer held (the log's base; at most the snapshot index). */
+    public long compactedIndex() {
         return log.snapshotIndex();
     }
 
@@ -990,35 +1000,53 @@ public final class RaftCore {
 
     /**
      * The runtime saved a durable snapshot of the state machine at {@code index} (at or below the
-     * applied index): drop the log up to it. Lagging followers will be sent this snapshot.
+     * applied index). Lagging followers will be sent it. The log keeps
+     * {@link RaftConfig#compactionTrailingEntries()} entries before it, so a follower that is only a
+     * little behind catches up from the log instead of a snapshot.
      */
     public void compact(long index) {
         Invariants.check(index <= applied, "node %s: compact to %d beyond applied %d", id, index, applied);
-        if (index <= log.snapshotIndex()) {
+        if (index <= latestSnapshot.index() || index <= log.snapshotIndex()) {
             return;
         }
-        snapshotConfig = configurationAt(index);
-        configEntries.headMap(index, true).clear();
-        log.compactTo(index);
+        latestSnapshot = new SnapshotMeta(index, log.term(index), configurationAt(index));
+        long base = index - config.compactionTrailingEntries();
+        if (base > log.snapshotIndex()) {
+            snapshotConfig = configurationAt(base);
+            configEntries.headMap(base, true).clear();
+            log.compactTo(base);
+        }
     }
 
     private void sendSnapshotChunk(String peer, Progress pr) {
-        long index = log.snapshotIndex();
-        if (pr.state != Progress.State.SNAPSHOT || pr.snapshotIndex != index) {
+        // Keep streaming the snapshot in progress while the runtime can still read it: restarting
+        // with every newer snapshot would never finish when snapshots are taken faster than a
+        // transfer takes.
+        SnapshotMeta snap = latestSnapshot;
+        if (pr.state == Progress.State.SNAPSHOT && pr.snapshotMeta != null && pr.snapshotIndex != snap.index()
+                && snapshots.snapshotSize(pr.snapshotIndex) >= 0) {
+            snap = pr.snapshotMeta;
+        }
+        if (pr.state != Progress.State.SNAPSHOT || pr.snapshotIndex != snap.index()) {
             LOG.info("node {} term {}: {} needs entries we compacted (next {}); sending snapshot {}", id, term,
-                    peer, pr.next, index);
-            pr.becomeSnapshot(index);
+                    peer, pr.next, snap.index());
+            pr.becomeSnapshot(snap.index());
+            pr.snapshotMeta = snap;
         }
         if (pr.snapshotChunkInFlight) {
             return;
         }
-        long size = snapshots.snapshotSize(index);
+        long size = snapshots.snapshotSize(snap.index());
+        if (size < 0) {
+            throw new IllegalStateException("node " + id + ": the runtime cannot read snapshot " + snap.index()
+                    + " that it reported with compact()");
+        }
         if (pr.snapshotOffset > size) {
             pr.snapshotOffset = 0;
         }
-        byte[] data = snapshots.readSnapshotChunk(index, pr.snapshotOffset, config.snapshotChunkBytes());
+        byte[] data = snapshots.readSnapshotChunk(snap.index(), pr.snapshotOffset, config.snapshotChunkBytes());
         boolean done = pr.snapshotOffset + data.length >= size;
-        send(new InstallSnapshot(id, peer, term, index, log.snapshotTerm(), snapshotConfig.encode(),
+        send(new InstallSnapshot(id, peer, term, snap.index(), snap.term(), snap.configuration().encode(),
                 pr.snapshotOffset, data, done));
         pr.snapshotChunkInFlight = true;
         pr.snapshotSentTick = tickCount;
@@ -1080,6 +1108,7 @@ public final class RaftCore {
                 meta.term(), leaderId);
         boolean kept = log.restoreSnapshot(meta.index(), meta.term());
         snapshotConfig = meta.configuration();
+        latestSnapshot = meta;
         if (kept) {
             configEntries.headMap(meta.index(), true).clear();
         } else {

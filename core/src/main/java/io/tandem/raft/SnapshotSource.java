@@ -9,7 +9,10 @@ package io.tandem.raft;
  */
 public interface SnapshotSource {
 
-    /** Total size in bytes of the snapshot at {@code index}. */
+    /**
+     * Total size in bytes of the snapshot at {@code index}, or -1 if that snapshot is no longer
+     * available (the latest one reported through {@link RaftCore#compact} must always be).
+     */
     long snapshotSize(long index);
 
     /** Up to {@code maxBytes} bytes of the snapshot at {@code index} starting at {@code offset}. */

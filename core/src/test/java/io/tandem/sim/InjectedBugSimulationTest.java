@@ -30,7 +30,7 @@ class InjectedBugSimulationTest {
             long seed = seeds.nextLong();
             int nodes = i % 2 == 0 ? 3 : 5;
             Simulator.Options opt = Simulator.Options.fromSeed(seed, nodes, "InjectedBugSimulationTest")
-                    .withBugs(List.of(bug));
+                    .hostile().withBugs(List.of(bug));
             try {
                 SimulationRunner.runAndCheck(opt);
             } catch (SimulationFailure expected) {

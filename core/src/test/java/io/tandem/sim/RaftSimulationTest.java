@@ -20,7 +20,9 @@ class RaftSimulationTest {
     @ParameterizedTest(name = "seed={0}")
     @MethodSource("seeds")
     void simulate(long seed) {
-        int nodes = Math.floorMod(seed, 2) == 0 ? 3 : 5;
-        SimulationRunner.runAndCheck(Simulator.Options.fromSeed(seed, nodes, "RaftSimulationTest"));
+        int nodes = Integer.getInteger("tandem.nodes", Math.floorMod(seed, 2) == 0 ? 3 : 5);
+        Simulator.Options opt = Simulator.Options.fromSeed(seed, nodes, "RaftSimulationTest");
+        // -Dtandem.hostile=true replays a seed with the injected-bug hunt's harsher fault mix.
+        SimulationRunner.runAndCheck(Boolean.getBoolean("tandem.hostile") ? opt.hostile() : opt);
     }
 }

@@ -22,6 +22,8 @@ final class SimDisk {
     HardState hardState = HardState.INITIAL;
     SnapshotMeta snapshotMeta;
     byte[] snapshotData;
+    /** The last few snapshots, like the runtime's store keeps, so a transfer in progress can finish. */
+    final java.util.TreeMap<Long, byte[]> retained = new java.util.TreeMap<>();
     private final ArrayList<Entry> durable = new ArrayList<>();
     private final ArrayList<Op> pending = new ArrayList<>();
     private long opSeq;
@@ -133,6 +135,10 @@ final class SimDisk {
     void saveSnapshot(SnapshotMeta meta, byte[] data) {
         snapshotMeta = meta;
         snapshotData = data;
+        retained.put(meta.index(), data);
+        while (retained.size() > 3) {
+            retained.pollFirstEntry();
+        }
         durable.removeIf(e -> e.index() <= meta.index());
     }
 
