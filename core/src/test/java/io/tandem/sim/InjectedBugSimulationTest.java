@@ -22,8 +22,10 @@ class InjectedBugSimulationTest {
     private static final Logger LOG = LoggerFactory.getLogger(InjectedBugSimulationTest.class);
     private static final int MAX_SEEDS = Integer.getInteger("tandem.bugSeeds", 1000);
 
+    // COMMIT_OLD_TERM_BY_COUNTING needs two leaders to die at precise moments (Figure 8); random
+    // seeds rarely line that up, so Figure8SimulationTest scripts it on this same simulator.
     @ParameterizedTest
-    @EnumSource(InjectedBug.class)
+    @EnumSource(value = InjectedBug.class, mode = EnumSource.Mode.EXCLUDE, names = "COMMIT_OLD_TERM_BY_COUNTING")
     void simulatorCatchesBug(InjectedBug bug) {
         SplittableRandom seeds = new SplittableRandom(0xB06L + bug.ordinal());
         for (int i = 0; i < MAX_SEEDS; i++) {
