@@ -109,11 +109,15 @@ final class RemoteWatches implements AutoCloseable {
 
     CompletableFuture<ClientResponse> renew(ClientRequest req, Endpoint client) {
         Lease lease = leases.get(new Key(client, req.watchId()));
+        long now = clock.monotonicNanos();
+        if (lease != null && isExpired(lease, now)) {
+            expire(lease); // too late: events may already have been dropped, so the client must start over
+        }
         if (lease == null || lease.cancelled) {
             throw new NotFoundException("watch " + req.watchId() + " of " + client + " is not held by node " + nodeId
                     + ": it was cancelled, or not renewed within " + leaseMs + " ms; start a new watch");
         }
-        lease.renewedNanos = clock.monotonicNanos();
+        lease.renewedNanos = now;
         return CompletableFuture.completedFuture(ok(req.id(), "renewed"));
     }
 
@@ -133,6 +137,11 @@ final class RemoteWatches implements AutoCloseable {
                 expire(lease);
             }
         }
+    }
+
+    /** Watches held now (tests and diagnostics). */
+    int size() {
+        return leases.size();
     }
 
     private boolean isExpired(Lease lease, long nowNanos) {
