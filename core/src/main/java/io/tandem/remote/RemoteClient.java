@@ -47,6 +47,14 @@ public final class RemoteClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteClient.class);
     /** How often a waiting call looks at the transport's counters for a refusal or a drop. */
     private static final long CHECK_EVERY_MS = 20;
+    /**
+     * Refusals that mean "not the same secret or cluster name". The server names its reason only
+     * in its log; this side counts REJECTED_BY_PEER (our hello was refused) or, when the node
+     * connects back to answer, BAD_PROOF / CLUSTER_MISMATCH / PEER_BAD_PROOF.
+     */
+    private static final RejectReason[] SECRET_OR_NAME = {RejectReason.REJECTED_BY_PEER, RejectReason.PEER_BAD_PROOF,
+        RejectReason.BAD_PROOF, RejectReason.CLUSTER_MISMATCH};
+    private static final RejectReason[] UNFINISHED = {RejectReason.HANDSHAKE_TIMEOUT, RejectReason.TLS_FAILED};
 
     private final Endpoint node;
     private final Duration timeout;
@@ -183,10 +191,6 @@ public final class RemoteClient implements AutoCloseable {
                     + " sent; is a Tandem node listening there?");
         }
     }
-
-    private static final RejectReason[] SECRET_OR_NAME = {RejectReason.REJECTED_BY_PEER, RejectReason.PEER_BAD_PROOF,
-        RejectReason.BAD_PROOF, RejectReason.CLUSTER_MISMATCH};
-    private static final RejectReason[] UNFINISHED = {RejectReason.HANDSHAKE_TIMEOUT, RejectReason.TLS_FAILED};
 
     private static long count(TransportStats s, RejectReason[] reasons) {
         long n = 0;
