@@ -38,7 +38,10 @@ final class Args {
             int eq = name.indexOf('=');
             String value = eq >= 0 ? name.substring(eq + 1) : null;
             name = eq >= 0 ? name.substring(0, eq) : name;
-            if (booleanFlags.contains(name) && value == null) {
+            if (booleanFlags.contains(name)) {
+                if (value != null) {
+                    throw new UsageException("flag --" + name + " takes no value");
+                }
                 value = "true";
             } else if (!valueFlags.contains(name)) {
                 throw new UsageException("unknown flag --" + name + "; this command takes " + describe(valueFlags,

@@ -50,6 +50,7 @@ class MainTest {
         "kv get k --node nonsense                          | --node:",
         "kv get k --node 127.0.0.1:1 --limit               | flag --limit needs a value",
         "status extra --node 127.0.0.1:1                   | unexpected argument 'extra'",
+        "kv get k --stale=no --node 127.0.0.1:1            | flag --stale takes no value",
         "node --no-such-flag 1                             | unknown flag --no-such-flag",
     })
     void usageErrorsExitWithTwoAndSayWhatIsWrong(String args, String message) {
