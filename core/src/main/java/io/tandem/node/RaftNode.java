@@ -124,6 +124,7 @@ public final class RaftNode implements AutoCloseable {
     private long nextReadContext;
     private List<ReadTask> readBatch = new ArrayList<>();
     private final TreeMap<Long, List<ReadTask>> readsByContext = new TreeMap<>();
+    private final TreeMap<Long, Long> readContextSentNanos = new TreeMap<>();
     private final TreeMap<Long, List<ReadTask>> readsByIndex = new TreeMap<>();
     private final List<ReadTask> readRetries = new ArrayList<>();
 
@@ -645,12 +646,14 @@ public final class RaftNode implements AutoCloseable {
             }
             apply(rd.committedEntries());
             for (ReadState rs : rd.readStates()) {
+                readContextSentNanos.remove(rs.context());
                 List<ReadTask> batch = readsByContext.remove(rs.context());
                 if (batch != null) {
                     readsByIndex.computeIfAbsent(rs.index(), k -> new ArrayList<>()).addAll(batch);
                 }
             }
             for (long ctx : rd.readFailures()) {
+                readContextSentNanos.remove(ctx);
                 List<ReadTask> batch = readsByContext.remove(ctx);
                 if (batch != null) {
                     readRetries.addAll(batch);
@@ -998,6 +1001,7 @@ public final class RaftNode implements AutoCloseable {
                         + opt.requestTimeoutMs() + " ms; is a majority of the cluster reachable?"));
             }
         }
+        retryUnansweredReads(now);
         expireReads(now, readRetries);
         for (List<ReadTask> batch : readsByContext.values()) {
             expireReads(now, batch);
@@ -1008,6 +1012,22 @@ public final class RaftNode implements AutoCloseable {
         if (!readRetries.isEmpty()) {
             readBatch.addAll(readRetries);
             readRetries.clear();
+        }
+    }
+
+    /**
+     * A follower forwards a ReadIndex request to the leader it knows; if that leader has died, no
+     * answer and no failure ever come back. Rounds unanswered for retryMs are asked again under a
+     * new context: a late answer to the old context is ignored, and a later read index serves the
+     * read just as linearizably (§6.4).
+     */
+    private void retryUnansweredReads(long now) {
+        while (!readContextSentNanos.isEmpty()
+                && now - readContextSentNanos.firstEntry().getValue() >= ms(opt.retryMs())) {
+            List<ReadTask> batch = readsByContext.remove(readContextSentNanos.pollFirstEntry().getKey());
+            if (batch != null) {
+                readRetries.addAll(batch);
+            }
         }
     }
 
@@ -1030,6 +1050,7 @@ public final class RaftNode implements AutoCloseable {
         }
         long ctx = ++nextReadContext;
         readsByContext.put(ctx, readBatch);
+        readContextSentNanos.put(ctx, clock.monotonicNanos());
         readBatch = new ArrayList<>();
         core.readIndex(ctx);
     }
