@@ -6,6 +6,7 @@ import io.tandem.node.NodeOptions;
 import io.tandem.node.NodeStatus;
 import io.tandem.node.RaftNode;
 import io.tandem.node.Wire;
+import io.tandem.remote.ClientService;
 import io.tandem.raft.RaftConfig;
 import io.tandem.state.Command;
 import io.tandem.state.StateMachine;
@@ -47,13 +48,18 @@ public final class Tandem implements AutoCloseable {
     private final RaftNode node;
     private final ExecutorService callbacks;
     private final DataStore data;
+    private final ClientService clients;
     private volatile boolean closed;
 
-    private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks) {
+    private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks, Transport transport) {
         this.config = config;
         this.node = node;
         this.callbacks = callbacks;
         this.data = new DataStore(node, config.maxKeyBytes(), config.maxValueBytes(), callbacks);
+        // Tools outside the cluster (the CLI) reach this node over its transport port: see Wire.ClientRequest.
+        this.clients = new ClientService(config.nodeId(), data, node::status, transport, Clock.SYSTEM,
+                ClientService.Limits.DEFAULTS);
+        node.onClientMessage(clients::onMessage);
     }
 
     public static TandemConfig.Builder builder() {
@@ -111,7 +117,7 @@ public final class Tandem implements AutoCloseable {
                         100_000, 1_000, 3_600_000));
         RaftNode node = new RaftNode(opt, storage, transport, Clock.SYSTEM, new SplittableRandom(new SecureRandom()
                 .nextLong()), callbacks);
-        Tandem t = new Tandem(config, node, callbacks);
+        Tandem t = new Tandem(config, node, callbacks, transport);
         node.start();
         return t;
     }
@@ -216,6 +222,7 @@ public final class Tandem implements AutoCloseable {
             LOG.warn("node {}: graceful leave incomplete ({}); the session will expire after {} ms instead",
                     config.nodeId(), e.toString(), config.sessionTimeout().toMillis());
         } finally {
+            clients.close();
             node.close();
             callbacks.shutdown();
         }

@@ -25,7 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /**
- * The {@code tandem} command line: {@code demo}, {@code node}, {@code status}.
+ * The {@code tandem} command line: {@code demo}, {@code node}, {@code status}, {@code kv}.
  *
  * <p>The CLI is the one place where printing to the console is the job, so it writes to
  * {@link System#out} directly; everything below it logs through SLF4J.
@@ -36,37 +36,48 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        boolean quiet = args.length == 0 || !args[0].equals("node");
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
-                System.getProperty("tandem.logLevel", quiet ? "warn" : "info"));
+        boolean isNode = args.length > 0 && args[0].equals("node");
+        // A client command's own message says what failed; transport warnings would only repeat it.
+        String level = isNode ? "info" : args.length > 0 && (args[0].equals("kv") || args[0].equals("status"))
+                ? "error" : "warn";
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("tandem.logLevel", level));
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         int code = run(args, System.out, System.err);
-        if (code != 0 || (args.length > 0 && !args[0].equals("node"))) {
+        if (code != 0 || !isNode) {
             System.exit(code);
         }
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    /** Runs one command with the process environment; returns the exit code (0 ok, 1 error, 2 usage). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, System.getenv(), out, err);
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream)} with an explicit environment (tests). */
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
-            usage(out);
+            usage(args.length == 0 ? err : out);
             return args.length == 0 ? 2 : 0;
         }
         String command = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        String label = command.equals("kv") && rest.length > 0 ? "kv " + rest[0] : command;
         try {
             return switch (command) {
                 case "demo" -> demo(out);
-                case "node" -> node(rest, out);
-                default -> {
-                    err.println("tandem: unknown command '" + command + "'. Run 'tandem help' for the list.");
-                    yield 2;
-                }
+                case "node" -> node(rest, env, out);
+                case "status" -> ClientCommands.status(rest, env, out);
+                case "kv" -> ClientCommands.kv(rest, env, out, err);
+                default -> throw new UsageException("unknown command '" + command + "'");
             };
+        } catch (UsageException e) {
+            err.println("tandem " + label + ": " + e.getMessage() + ". Run 'tandem help' for usage.");
+            return 2;
         } catch (TandemException e) {
-            err.println("tandem " + command + ": " + e.getMessage());
+            err.println("tandem " + label + ": " + e.getMessage());
             return 1;
         } catch (Exception e) {
-            err.println("tandem " + command + ": " + e);
+            err.println("tandem " + label + ": " + e);
             return 1;
         }
     }
@@ -77,15 +88,35 @@ public final class Main {
         out.println("  node --config FILE         run one node from a properties file (env TANDEM_* overrides)");
         out.println("  node --node-id ID --bind HOST:PORT --seeds A,B,C --data-dir DIR --cluster-secret S");
         out.println("                             run one node from flags (flags override the file)");
+        out.println("  status                     show a running node's role, term, leader, commit/applied,");
+        out.println("                             voters and learners");
+        out.println("  kv get KEY [--stale] [--prefix] [--limit N]");
+        out.println("                             print a record's value (--prefix: every key under KEY)");
+        out.println("  kv put KEY VALUE [--if-version N] [--ttl-ms N]");
+        out.println("                             write; --if-version 0 writes only if KEY is absent");
+        out.println("  kv del KEY [--if-version N]");
+        out.println("  kv list [PREFIX] [--stale] [--limit N]");
+        out.println("                             print key=value lines and the revision they reflect");
+        out.println("  kv watch KEY [--prefix] [--from-revision N] [--count N]");
+        out.println("                             print changes until interrupted or N events were seen");
+        out.println("  help                       this text");
+        out.println("status and kv talk to a node through its transport port and need:");
+        out.println("  --node HOST:PORT           any node's bind/advertise address");
+        out.println("  --cluster-secret S         or env " + ClientCommands.SECRET_ENV);
+        out.println("  --cluster-name N           or env " + ClientCommands.CLUSTER_NAME_ENV + " (default tandem)");
+        out.println("  --timeout-ms N             give up after N ms (default 15000)");
+        out.println("  --client-address HOST      where the node can reach this client (default: the local");
+        out.println("                             address that routes to the node)");
+        out.println("Reads are linearizable unless --stale. Exit codes: 0 ok, 1 error (message on stderr), 2 usage.");
     }
 
     // ------------------------------------------------------------------ node
 
-    private static int node(String[] args, PrintStream out) throws InterruptedException {
+    private static int node(String[] args, Map<String, String> env, PrintStream out) throws InterruptedException {
         Map<String, String> flags = parseFlags(args);
         TandemConfig.Builder b = flags.containsKey("config")
-                ? TandemConfig.fromFile(Path.of(flags.remove("config")), System.getenv())
-                : TandemConfig.fromProperties(new java.util.Properties(), System.getenv());
+                ? TandemConfig.fromFile(Path.of(flags.remove("config")), env)
+                : TandemConfig.fromProperties(new java.util.Properties(), env);
         java.util.Properties fromFlags = new java.util.Properties();
         for (Map.Entry<String, String> f : flags.entrySet()) {
             fromFlags.setProperty(settingFor(f.getKey()).key(), f.getValue());
@@ -109,7 +140,7 @@ public final class Main {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
-                throw new TandemException("unexpected argument '" + a + "'; flags look like --node-id n1");
+                throw new UsageException("unexpected argument '" + a + "'; flags look like --node-id n1");
             }
             String name = a.substring(2);
             String value;
@@ -121,7 +152,7 @@ public final class Main {
                 value = "true";
             } else {
                 if (i + 1 >= args.length) {
-                    throw new TandemException("flag --" + name + " needs a value");
+                    throw new UsageException("flag --" + name + " needs a value");
                 }
                 value = args[++i];
             }
@@ -136,7 +167,7 @@ public final class Main {
                 return s;
             }
         }
-        throw new TandemException("unknown flag --" + flag + "; known: " + Stream.of(TandemConfig.Setting.values())
+        throw new UsageException("unknown flag --" + flag + "; known: --config, " + Stream.of(TandemConfig.Setting.values())
                 .map(s -> "--" + s.key().substring("tandem.".length())).toList());
     }
 

@@ -138,6 +138,14 @@ public final class DataStore {
     }
 
     public CompletableFuture<List<Record>> listAsync(String prefix, int limit, ReadConsistency consistency) {
+        return listingAsync(prefix, limit, consistency).thenApply(Listing::records);
+    }
+
+    /**
+     * Like {@link #listAsync}, with the revision the listing reflects: a watch from the revision
+     * after it sees every later change and none already listed.
+     */
+    public CompletableFuture<Listing> listingAsync(String prefix, int limit, ReadConsistency consistency) {
         if (prefix == null) {
             throw new InvalidArgumentException("prefix must not be null; use \"\" to list every key");
         }
@@ -149,8 +157,12 @@ public final class DataStore {
             for (io.tandem.state.Record r : sm.list(prefix, limit)) {
                 out.add(Record.of(r));
             }
-            return out;
+            return new Listing(List.copyOf(out), sm.revision());
         });
+    }
+
+    /** Records in key order and the revision they were read at. */
+    public record Listing(List<Record> records, long revision) {
     }
 
     /** The revision of the last change this node has applied. */
@@ -169,6 +181,15 @@ public final class DataStore {
      *         re-list the keys, then watch from the revision after the listing
      */
     public Watch watch(String prefix, long fromRevision, WatchListener listener) {
+        return join(watchAsync(prefix, fromRevision, listener));
+    }
+
+    /**
+     * {@link #watch} without blocking: completes once the watch is registered and its history
+     * replayed (events may reach the listener before the future completes), or fails with
+     * {@link CompactedException}.
+     */
+    public CompletableFuture<Watch> watchAsync(String prefix, long fromRevision, WatchListener listener) {
         if (prefix == null || listener == null) {
             throw new InvalidArgumentException("watch needs a prefix (\"\" for all keys) and a listener");
         }
@@ -177,7 +198,7 @@ public final class DataStore {
         }
         Watcher w = new Watcher(prefix, listener, callbacks);
         // Registration and the replay of history happen in one loop turn, so no event falls between.
-        join(node.read(false, sm -> {
+        return node.read(false, sm -> {
             long from = fromRevision == 0 ? sm.revision() + 1 : fromRevision;
             List<io.tandem.state.WatchEvent> past;
             try {
@@ -192,11 +213,10 @@ public final class DataStore {
             }
             watchers.add(w);
             return w;
-        }));
-        return () -> {
+        }).thenApply(registered -> () -> {
             w.cancel();
             watchers.remove(w);
-        };
+        });
     }
 
     /** A running watch; close it to stop receiving events. */

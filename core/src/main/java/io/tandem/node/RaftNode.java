@@ -31,6 +31,7 @@ import io.tandem.storage.SnapshotStore;
 import io.tandem.storage.SnapshotWriter;
 import io.tandem.storage.TermAndVote;
 import io.tandem.transport.Endpoint;
+import io.tandem.transport.MessageHandler;
 import io.tandem.transport.Transport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,6 +45,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -92,6 +94,7 @@ public final class RaftNode implements AutoCloseable {
     private volatile boolean running = true;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile MessageHandler clientHandler;
     private Throwable fatal;
 
     // ---- loop-owned state
@@ -121,6 +124,7 @@ public final class RaftNode implements AutoCloseable {
     private long nextReadContext;
     private List<ReadTask> readBatch = new ArrayList<>();
     private final TreeMap<Long, List<ReadTask>> readsByContext = new TreeMap<>();
+    private final TreeMap<Long, Long> readContextSentNanos = new TreeMap<>();
     private final TreeMap<Long, List<ReadTask>> readsByIndex = new TreeMap<>();
     private final List<ReadTask> readRetries = new ArrayList<>();
 
@@ -246,6 +250,16 @@ public final class RaftNode implements AutoCloseable {
         f.join();
     }
 
+    /**
+     * Routes client-protocol requests ({@link Wire.ClientRequest}) to {@code handler} instead of
+     * the loop: they never enter the inbox, and the handler runs on the callbacks executor, so a
+     * client can neither stall consensus nor take inbox room from Raft messages. Without a handler
+     * they are dropped (and logged at debug). The handler must not block.
+     */
+    public void onClientMessage(MessageHandler handler) {
+        this.clientHandler = handler;
+    }
+
     /** Called on the loop thread with the old session id when this node's session is lost. */
     public void onSessionLost(Consumer<Long> listener) {
         if (!loop.isAlive() && running) {
@@ -328,10 +342,28 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void onTransportMessage(String fromNodeId, Object message) {
+        if (message instanceof Wire.ClientRequest) {
+            handOffClientMessage(fromNodeId, message);
+            return;
+        }
         // I/O threads only decode and enqueue; a full inbox drops, which Raft tolerates.
         if (running && !inbox.offer(() -> handleMessage(fromNodeId, message))) {
             LOG.debug("node {}: inbox full, dropped {} from {}", opt.nodeId(), message.getClass().getSimpleName(),
                     fromNodeId);
+        }
+    }
+
+    private void handOffClientMessage(String fromNodeId, Object message) {
+        MessageHandler handler = clientHandler;
+        if (handler == null || !running) {
+            LOG.debug("node {}: no client service; dropped {} from {}", opt.nodeId(),
+                    message.getClass().getSimpleName(), fromNodeId);
+            return;
+        }
+        try {
+            callbacks.execute(() -> handler.onMessage(fromNodeId, message));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("node {}: closing; dropped a client request from {}: {}", opt.nodeId(), fromNodeId, e.toString());
         }
     }
 
@@ -614,12 +646,14 @@ public final class RaftNode implements AutoCloseable {
             }
             apply(rd.committedEntries());
             for (ReadState rs : rd.readStates()) {
+                readContextSentNanos.remove(rs.context());
                 List<ReadTask> batch = readsByContext.remove(rs.context());
                 if (batch != null) {
                     readsByIndex.computeIfAbsent(rs.index(), k -> new ArrayList<>()).addAll(batch);
                 }
             }
             for (long ctx : rd.readFailures()) {
+                readContextSentNanos.remove(ctx);
                 List<ReadTask> batch = readsByContext.remove(ctx);
                 if (batch != null) {
                     readRetries.addAll(batch);
@@ -973,6 +1007,7 @@ public final class RaftNode implements AutoCloseable {
                         + opt.requestTimeoutMs() + " ms; is a majority of the cluster reachable?"));
             }
         }
+        retryUnansweredReads(now);
         expireReads(now, readRetries);
         for (List<ReadTask> batch : readsByContext.values()) {
             expireReads(now, batch);
@@ -983,6 +1018,22 @@ public final class RaftNode implements AutoCloseable {
         if (!readRetries.isEmpty()) {
             readBatch.addAll(readRetries);
             readRetries.clear();
+        }
+    }
+
+    /**
+     * A follower forwards a ReadIndex request to the leader it knows; if that leader has died, no
+     * answer and no failure ever come back. Rounds unanswered for retryMs are asked again under a
+     * new context: a late answer to the old context is ignored, and a later read index serves the
+     * read just as linearizably (§6.4).
+     */
+    private void retryUnansweredReads(long now) {
+        while (!readContextSentNanos.isEmpty()
+                && now - readContextSentNanos.firstEntry().getValue() >= ms(opt.retryMs())) {
+            List<ReadTask> batch = readsByContext.remove(readContextSentNanos.pollFirstEntry().getKey());
+            if (batch != null) {
+                readRetries.addAll(batch);
+            }
         }
     }
 
@@ -1005,6 +1056,7 @@ public final class RaftNode implements AutoCloseable {
         }
         long ctx = ++nextReadContext;
         readsByContext.put(ctx, readBatch);
+        readContextSentNanos.put(ctx, clock.monotonicNanos());
         readBatch = new ArrayList<>();
         core.readIndex(ctx);
     }

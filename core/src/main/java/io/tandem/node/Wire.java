@@ -49,6 +49,57 @@ public final class Wire {
     public record JoinResponse(boolean accepted, String leaderAddress, String message) {
     }
 
+    // ---- client protocol: a tool outside the cluster (the CLI) talks to one node over its transport port.
+    // The client proves the cluster secret like a node does and listens on its own endpoint, because
+    // transport connections carry messages one way: requests name that endpoint in replyTo.
+
+    /**
+     * The operations of the client protocol. Kryo writes an enum as its ordinal, so new
+     * operations are appended at the end only; reordering is a wire-format change.
+     */
+    public enum ClientOp { STATUS, GET, PUT, DELETE, LIST, WATCH, WATCH_RENEW, WATCH_CANCEL }
+
+    /**
+     * One client request; the node answers with exactly one {@link ClientResponse} carrying the
+     * same {@code id}, sent to {@code replyTo} (the client's listening endpoint, host:port).
+     *
+     * @param key            GET, PUT, DELETE: the key; LIST, WATCH: the prefix ("" for all keys)
+     * @param value          PUT: the value; otherwise empty
+     * @param expectedVersion PUT, DELETE: -1 for any version, 0 for "only if absent" (PUT), N for "only at version N"
+     * @param ttlMs          PUT: lifetime in ms, 0 for none
+     * @param stale          GET, LIST: read the node's replica at once instead of a linearizable read
+     * @param limit          LIST: the most records to return (1..100000)
+     * @param fromRevision   WATCH: the first revision to deliver; 0 for "changes after now"
+     * @param watchId        WATCH_RENEW, WATCH_CANCEL: the {@code id} of the WATCH request
+     */
+    public record ClientRequest(long id, String replyTo, ClientOp op, String key, byte[] value, long expectedVersion,
+                                long ttlMs, boolean stale, int limit, long fromRevision, long watchId) {
+    }
+
+    /** A record as the client protocol carries it; see {@code io.tandem.data.Record}. */
+    public record ClientRecord(String key, byte[] value, long version, long createRevision, long modRevision,
+                               long expiresAtMillis) {
+    }
+
+    /**
+     * The answer to a {@link ClientRequest}. When {@code ok} is false, {@code error} says what went
+     * wrong (the message of the exception the node's API threw) and the other fields are empty.
+     *
+     * @param records  GET: the record, or none if absent; PUT: the written record; LIST: the records
+     * @param revision LIST: the revision the listing reflects; PUT: the revision of the write; else 0
+     * @param text     STATUS: the node's status as "name: value" lines; DELETE: "deleted" or "absent"
+     */
+    public record ClientResponse(long id, boolean ok, String error, List<ClientRecord> records, long revision,
+                                 String text) {
+    }
+
+    /**
+     * One change seen by a watch, sent to the watching client as it happens, in revision order.
+     * {@code type} is PUT, DELETE or EXPIRE; for DELETE and EXPIRE the record is the one removed.
+     */
+    public record ClientWatchEvent(long watchId, long revision, String type, ClientRecord record) {
+    }
+
     /** The registrations for every type above and every Raft message. */
     public static Registrations registrations() {
         return Registrations.builder()
@@ -71,6 +122,11 @@ public final class Wire {
                 .register(123, DiscoverResponse.class)
                 .register(124, JoinRequest.class)
                 .register(125, JoinResponse.class)
+                .register(130, ClientOp.class)
+                .register(131, ClientRequest.class)
+                .register(132, ClientRecord.class)
+                .register(133, ClientResponse.class)
+                .register(134, ClientWatchEvent.class)
                 .build();
     }
 }

@@ -1,0 +1,186 @@
+package io.tandem.remote;
+
+import io.tandem.InvalidArgumentException;
+import io.tandem.OverloadedException;
+import io.tandem.TandemException;
+import io.tandem.data.DataStore;
+import io.tandem.data.ReadConsistency;
+import io.tandem.data.Record;
+import io.tandem.data.WriteOptions;
+import io.tandem.node.Clock;
+import io.tandem.node.NodeStatus;
+import io.tandem.node.Wire;
+import io.tandem.node.Wire.ClientRecord;
+import io.tandem.node.Wire.ClientRequest;
+import io.tandem.node.Wire.ClientResponse;
+import io.tandem.transport.Endpoint;
+import io.tandem.transport.Transport;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node side of the client protocol ({@link Wire.ClientRequest}): runs each request against
+ * this node's public API ({@link DataStore}, status) and sends one {@link Wire.ClientResponse} to
+ * the request's {@code replyTo} endpoint. The protocol is a thin remote form of the API, so it
+ * has the API's guarantees (linearizable writes and reads, {@code stale} on request).
+ *
+ * <p><b>Threads.</b> {@link #onMessage} runs on the node's callbacks executor (never on its loop;
+ * see {@code RaftNode.onClientMessage}) and does not block: every call is asynchronous and the
+ * reply is sent from its completion. Thread-safe.
+ *
+ * <p><b>Bounds.</b> At most {@link Limits#maxInFlight} requests run at once; more are answered at
+ * once with an overload error. Watches are leased: see {@link RemoteWatches}.
+ *
+ * <p><b>Errors</b> travel as text: the message of the {@link TandemException} the API threw.
+ */
+public final class ClientService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientService.class);
+
+    /**
+     * @param maxInFlight  requests running at once (reads, writes, status)
+     * @param maxWatches   watches held at once for all clients
+     * @param watchLeaseMs a watch not renewed for this long is cancelled
+     */
+    public record Limits(int maxInFlight, int maxWatches, long watchLeaseMs) {
+        public static final Limits DEFAULTS = new Limits(1024, 1024, Duration.ofSeconds(15).toMillis());
+    }
+
+    private final String nodeId;
+    private final DataStore data;
+    private final Supplier<CompletableFuture<NodeStatus>> status;
+    private final Transport transport;
+    private final Limits limits;
+    private final RemoteWatches watches;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public ClientService(String nodeId, DataStore data, Supplier<CompletableFuture<NodeStatus>> status,
+                         Transport transport, Clock clock, Limits limits) {
+        this.nodeId = nodeId;
+        this.data = data;
+        this.status = status;
+        this.transport = transport;
+        this.limits = limits;
+        this.watches = new RemoteWatches(nodeId, data, this::send, clock, limits.maxWatches(), limits.watchLeaseMs());
+    }
+
+    /** Handles one inbound client message; see the class comment for threads. */
+    public void onMessage(String fromNodeId, Object message) {
+        if (!(message instanceof ClientRequest req)) {
+            LOG.warn("node {}: client {} sent a {}, which the client protocol does not accept; dropped", nodeId,
+                    fromNodeId, message.getClass().getSimpleName());
+            return;
+        }
+        Endpoint replyTo;
+        try {
+            replyTo = Endpoint.parse(req.replyTo());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            LOG.warn("node {}: client {} sent request {} with an unusable replyTo '{}' ({}); dropped", nodeId,
+                    fromNodeId, req.id(), req.replyTo(), e.getMessage());
+            return;
+        }
+        watches.expireStale();
+        if (inFlight.incrementAndGet() > limits.maxInFlight()) {
+            inFlight.decrementAndGet();
+            send(replyTo, failure(req.id(), new OverloadedException("node " + nodeId + " is serving "
+                    + limits.maxInFlight() + " client requests already; retry with back-off")));
+            return;
+        }
+        start(req, replyTo).whenComplete((response, error) -> {
+            inFlight.decrementAndGet();
+            send(replyTo, error == null ? response : failure(req.id(), error));
+        });
+    }
+
+    private CompletableFuture<ClientResponse> start(ClientRequest req, Endpoint replyTo) {
+        try {
+            return dispatch(req, replyTo);
+        } catch (RuntimeException e) {
+            // The API validates arguments before it goes async; those errors belong to the client too.
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<ClientResponse> dispatch(ClientRequest req, Endpoint replyTo) {
+        requireArguments(req);
+        return switch (req.op()) {
+            case STATUS -> status.get().thenApply(s -> new ClientResponse(req.id(), true, "", List.of(), 0,
+                    StatusText.of(s)));
+            case GET -> data.readAsync(req.key(), consistency(req)).thenApply(r -> records(req.id(),
+                    r.map(List::of).orElse(List.of()), 0));
+            case PUT -> data.writeAsync(req.key(), req.value(), writeOptions(req)).thenApply(r -> records(req.id(),
+                    List.of(r), r.modRevision()));
+            case DELETE -> data.deleteAsync(req.key(), req.expectedVersion()).thenApply(existed -> new ClientResponse(
+                    req.id(), true, "", List.of(), 0, existed ? "deleted" : "absent"));
+            case LIST -> data.listingAsync(req.key(), req.limit(), consistency(req)).thenApply(l -> records(req.id(),
+                    l.records(), l.revision()));
+            case WATCH -> watches.start(req, replyTo);
+            case WATCH_RENEW -> watches.renew(req, replyTo);
+            case WATCH_CANCEL -> watches.cancel(req, replyTo);
+        };
+    }
+
+    private static void requireArguments(ClientRequest req) {
+        if (req.op() == null) {
+            throw new InvalidArgumentException("request " + req.id() + " names no operation");
+        }
+        if (req.op() == Wire.ClientOp.PUT && req.value() == null) {
+            throw new InvalidArgumentException("put of '" + req.key() + "' carries no value");
+        }
+        if (req.op() == Wire.ClientOp.DELETE && req.expectedVersion() != -1 && req.expectedVersion() < 1) {
+            throw new InvalidArgumentException("delete of '" + req.key() + "' at version " + req.expectedVersion()
+                    + ": versions start at 1 (or -1 for any version)");
+        }
+    }
+
+    private static ReadConsistency consistency(ClientRequest req) {
+        return req.stale() ? ReadConsistency.STALE : ReadConsistency.LINEARIZABLE;
+    }
+
+    private static WriteOptions writeOptions(ClientRequest req) {
+        WriteOptions o = req.expectedVersion() == 0 ? WriteOptions.ifAbsent()
+                : req.expectedVersion() > 0 ? WriteOptions.ifVersion(req.expectedVersion()) : WriteOptions.NONE;
+        return req.ttlMs() > 0 ? o.ttl(Duration.ofMillis(req.ttlMs())) : o;
+    }
+
+    private static ClientResponse records(long id, List<Record> records, long revision) {
+        return new ClientResponse(id, true, "", records.stream().map(ClientService::toWire).toList(), revision, "");
+    }
+
+    static ClientRecord toWire(Record r) {
+        return new ClientRecord(r.key(), r.value(), r.version(), r.createRevision(), r.modRevision(),
+                r.expiresAtMillis());
+    }
+
+    static ClientResponse failure(long id, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        String text = cause instanceof TandemException ? cause.getMessage() : cause.toString();
+        return new ClientResponse(id, false, text, List.of(), 0, "");
+    }
+
+    /** Sends, or falls back to a short error when the answer cannot travel (larger than a frame). */
+    void send(Endpoint to, Object message) {
+        try {
+            transport.send(to, message);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("node {}: cannot send {} to client {}: {}", nodeId, message.getClass().getSimpleName(), to,
+                    e.getMessage());
+            if (message instanceof ClientResponse r) {
+                transport.send(to, failure(r.id(), new TandemException("node " + nodeId + ": the answer does not fit"
+                        + " in one transport frame (" + e.getMessage() + "); ask for fewer records with --limit")));
+            }
+        }
+    }
+
+    /** Cancels every remote watch; requests still running complete, but their answers may be dropped. */
+    @Override
+    public void close() {
+        watches.close();
+    }
+}
