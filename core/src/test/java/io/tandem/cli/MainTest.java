@@ -15,6 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The command line without a cluster: help, usage errors (exit 2) and connection errors (exit 1). */
+// Connects to real sockets with timeouts: never share the CPU with the parallel simulations.
+@org.junit.jupiter.api.parallel.Isolated
 @Timeout(30)
 class MainTest {
 

@@ -42,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * to cover its exit code. Starting three JVMs is the expensive part, so the tests share one
  * cluster and run in order; the leader kill comes last.
  */
+// Real sockets, processes and timeouts: never share the CPU with the parallel simulations.
+@org.junit.jupiter.api.parallel.Isolated
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)

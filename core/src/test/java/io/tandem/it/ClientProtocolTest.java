@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The client protocol against a real one-node cluster in this JVM: the edges the CLI test does not reach. */
+// Real sockets, processes and timeouts: never share the CPU with the parallel simulations.
+@org.junit.jupiter.api.parallel.Isolated
 @Timeout(60)
 class ClientProtocolTest {
 

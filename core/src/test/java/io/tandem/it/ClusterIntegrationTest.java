@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real nodes in one JVM over real Netty and real files. */
+// Real sockets, processes and timeouts: never share the CPU with the parallel simulations.
+@org.junit.jupiter.api.parallel.Isolated
 @org.junit.jupiter.api.Timeout(90)
 class ClusterIntegrationTest {
 
@@ -117,6 +119,67 @@ class ClusterIntegrationTest {
             assertEquals("before-join", n4.data().read("shared").orElseThrow().valueAsString());
             n4.data().write("shared", "from-learner");
             assertEquals("from-learner", c.node("n2").data().read("shared").orElseThrow().valueAsString());
+        }
+    }
+
+    @Test
+    void fiveVotersTolerateTwoFailuresIncludingTheLeader() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 5)) {
+            c.tuning = b -> b.voterCount(5);
+            c.startFounders();
+            assertEquals(5, c.node("n1").status().voters().size());
+            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String other = leader.equals("n5") ? "n4" : "n5";
+            String writer = List.of("n1", "n2", "n3").stream().filter(n -> !n.equals(leader)).findFirst().get();
+            c.node(writer).data().write("before", "1");
+            c.kill(leader);
+            c.kill(other);
+            c.node(writer).data().write("after", "2");
+            for (Tandem t : c.nodes.values()) {
+                assertEquals("1", t.data().read("before").orElseThrow().valueAsString());
+                assertEquals("2", t.data().read("after").orElseThrow().valueAsString());
+            }
+        }
+    }
+
+    @Test
+    void aLeaderThatClosesHandsOverLeadership() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            long term = c.node(leader).status().term();
+            long start = System.nanoTime();
+            c.node(leader).close();
+            c.nodes.remove(leader);
+            String next = c.awaitLeader(Duration.ofSeconds(5));
+            System.out.println("graceful close of leader " + leader + " -> new leader " + next + " after "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms (close included)");
+            assertNotEquals(leader, next);
+            assertEquals(term + 1, c.node(next).status().term(),
+                    "a hand-over takes one term; an election after a timeout would often take more");
+        }
+    }
+
+    @Test
+    void foundersWithDifferentSeedListsRefuseToFormACluster() throws Exception {
+        int p1 = LocalCluster.freePort();
+        int p2 = LocalCluster.freePort();
+        int p3 = LocalCluster.freePort();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> Tandem.builder().nodeId("n1")
+                    .bind("127.0.0.1:" + p1).seeds("127.0.0.1:" + p1, "127.0.0.1:" + p2).inMemory()
+                    .clusterSecret(LocalCluster.SECRET).requestTimeout(Duration.ofMillis(500)).start(), pool);
+            var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> Tandem.builder().nodeId("n2")
+                    .bind("127.0.0.1:" + p2).seeds("127.0.0.1:" + p1, "127.0.0.1:" + p2, "127.0.0.1:" + p3)
+                    .inMemory().clusterSecret(LocalCluster.SECRET).requestTimeout(Duration.ofMillis(500)).start(), pool);
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> first.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("every founder must list the same seeds"),
+                    e.getCause().getMessage());
+            assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> second.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every rejection class: invalid config and invalid arguments fail fast with a message that says what to fix. */
+// Real sockets, processes and timeouts: never share the CPU with the parallel simulations.
+@org.junit.jupiter.api.parallel.Isolated
 @Timeout(60)
 class InputValidationTest {
 

@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The runtime on its own: one node, in-memory storage and transport, tunable bounds. */
+// Real sockets, processes and timeouts: never share the CPU with the parallel simulations.
+@org.junit.jupiter.api.parallel.Isolated
 @Timeout(30)
 class RaftNodeTest {
 
