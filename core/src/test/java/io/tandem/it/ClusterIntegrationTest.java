@@ -245,9 +245,15 @@ class ClusterIntegrationTest {
     void restartedClusterKeepsItsData() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
             c.node("n1").data().write("durable", "yes");
+            for (int i = 0; i < 300; i++) { // past snapshotEveryEntries (200): restart goes through a snapshot
+                c.node("n1").data().write("bulk/" + (i % 20), "v" + i);
+            }
+            assertTrue(c.node("n1").status().snapshotIndex() > 0, "n1 must have taken a snapshot");
             c.close();
             c.startFounders();
             assertEquals("yes", c.node("n2").data().read("durable").orElseThrow().valueAsString());
+            assertEquals("v299", c.node("n1").data().read("bulk/19", ReadConsistency.STALE).orElseThrow()
+                    .valueAsString(), "state restored from the snapshot plus the log after it");
             assertFalse(c.node("n3").status().voters().isEmpty());
             assertNotNull(c.awaitLeader(Duration.ofSeconds(5)));
         }
