@@ -5,7 +5,8 @@ package io.tandem.state;
  * convention. Every command except {@link OpenSession} runs inside a session (see {@link Envelope}).
  */
 public sealed interface Command permits Command.OpenSession, Command.KeepAlive, Command.CloseSession,
-        Command.Put, Command.Delete, Command.Tick {
+        Command.Put, Command.Delete, Command.Tick, Command.AcquireLock, Command.ReleaseLock,
+        Command.CancelLockWait {
 
     /** Stable one-byte code used by {@link CommandCodec}; part of the log format. */
     byte code();
@@ -68,6 +69,35 @@ public sealed interface Command permits Command.OpenSession, Command.KeepAlive, 
         @Override
         public byte code() {
             return 20;
+        }
+    }
+
+    /**
+     * Acquires lock {@code name} for the envelope's session: granted at once if free, otherwise the
+     * session joins the lock's FIFO queue until {@code waitMs} of entry time have passed
+     * ({@code 0} = do not wait, {@code -1} = wait until cancelled or the session ends).
+     * {@code maxHoldMs} > 0 releases the lock that long after the grant.
+     */
+    record AcquireLock(String name, long waitMs, long maxHoldMs) implements Command {
+        @Override
+        public byte code() {
+            return 30;
+        }
+    }
+
+    /** Releases lock {@code name} if the envelope's session holds it with {@code token}. */
+    record ReleaseLock(String name, long token) implements Command {
+        @Override
+        public byte code() {
+            return 31;
+        }
+    }
+
+    /** Leaves the wait queue of lock {@code name}; no ghost waiter stays behind. */
+    record CancelLockWait(String name) implements Command {
+        @Override
+        public byte code() {
+            return 32;
         }
     }
 }

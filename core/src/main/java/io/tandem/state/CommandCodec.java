@@ -22,6 +22,8 @@ import java.io.UncheckedIOException;
  * OpenSession (1): utf nodeId, i64 timeoutMs, i64 nonce     KeepAlive (2), CloseSession (3), Tick (20): -
  * Put (10): utf key, i32 len + value bytes, i64 expectedVersion, i64 ttlMs, u8 ephemeral
  * Delete (11): utf key, i64 expectedVersion
+ * AcquireLock (30): utf name, i64 waitMs, i64 maxHoldMs    ReleaseLock (31): utf name, i64 token
+ * CancelLockWait (32): utf name
  * utf = u16 length + modified UTF-8
  * </pre>
  */
@@ -75,6 +77,15 @@ public final class CommandCodec {
         } else if (c instanceof Command.Delete d) {
             out.writeUTF(d.key());
             out.writeLong(d.expectedVersion());
+        } else if (c instanceof Command.AcquireLock a) {
+            out.writeUTF(a.name());
+            out.writeLong(a.waitMs());
+            out.writeLong(a.maxHoldMs());
+        } else if (c instanceof Command.ReleaseLock r) {
+            out.writeUTF(r.name());
+            out.writeLong(r.token());
+        } else if (c instanceof Command.CancelLockWait w) {
+            out.writeUTF(w.name());
         }
         // KeepAlive, CloseSession and Tick carry no fields.
     }
@@ -88,6 +99,9 @@ public final class CommandCodec {
             case 10 -> new Command.Put(in.readUTF(), readBytes(in), in.readLong(), in.readLong(), in.readBoolean());
             case 11 -> new Command.Delete(in.readUTF(), in.readLong());
             case 20 -> new Command.Tick();
+            case 30 -> new Command.AcquireLock(in.readUTF(), in.readLong(), in.readLong());
+            case 31 -> new Command.ReleaseLock(in.readUTF(), in.readLong());
+            case 32 -> new Command.CancelLockWait(in.readUTF());
             default -> throw new IOException("unknown command code " + code);
         };
     }
@@ -112,6 +126,17 @@ public final class CommandCodec {
             out.writeLong(s.sessionId());
         } else if (r instanceof CommandResult.Rejected rj) {
             out.writeUTF(rj.reason());
+        } else if (r instanceof CommandResult.LockGranted g) {
+            out.writeUTF(g.name());
+            out.writeLong(g.token());
+        } else if (r instanceof CommandResult.LockQueued q) {
+            out.writeUTF(q.name());
+            out.writeInt(q.position());
+        } else if (r instanceof CommandResult.LockNotAcquired n) {
+            out.writeUTF(n.name());
+        } else if (r instanceof CommandResult.LockReleased rl) {
+            out.writeUTF(rl.name());
+            out.writeBoolean(rl.released());
         }
         // Done carries no fields.
     }
@@ -126,6 +151,10 @@ public final class CommandCodec {
             case 5 -> new CommandResult.VersionConflict(in.readUTF(), in.readLong(), in.readLong());
             case 6 -> new CommandResult.SessionExpired(in.readLong());
             case 7 -> new CommandResult.Rejected(in.readUTF());
+            case 8 -> new CommandResult.LockGranted(in.readUTF(), in.readLong());
+            case 9 -> new CommandResult.LockQueued(in.readUTF(), in.readInt());
+            case 10 -> new CommandResult.LockNotAcquired(in.readUTF());
+            case 11 -> new CommandResult.LockReleased(in.readUTF(), in.readBoolean());
             default -> throw new IOException("unknown result code " + code);
         };
     }

@@ -6,7 +6,8 @@ package io.tandem.state;
  */
 public sealed interface CommandResult permits CommandResult.Done, CommandResult.SessionOpened,
         CommandResult.Written, CommandResult.Deleted, CommandResult.VersionConflict,
-        CommandResult.SessionExpired, CommandResult.Rejected {
+        CommandResult.SessionExpired, CommandResult.Rejected, CommandResult.LockGranted,
+        CommandResult.LockQueued, CommandResult.LockNotAcquired, CommandResult.LockReleased {
 
     byte code();
 
@@ -61,6 +62,38 @@ public sealed interface CommandResult permits CommandResult.Done, CommandResult.
         @Override
         public byte code() {
             return 7;
+        }
+    }
+
+    /** The lock was granted; {@code token} is greater than every earlier grant of any lock. */
+    record LockGranted(String name, long token) implements CommandResult {
+        @Override
+        public byte code() {
+            return 8;
+        }
+    }
+
+    /** The session waits in the lock's queue; the grant arrives later as a state-machine event. */
+    record LockQueued(String name, int position) implements CommandResult {
+        @Override
+        public byte code() {
+            return 9;
+        }
+    }
+
+    /** The lock is held and the request did not want to wait. */
+    record LockNotAcquired(String name) implements CommandResult {
+        @Override
+        public byte code() {
+            return 10;
+        }
+    }
+
+    /** {@code released} is false when the session did not hold the lock with that token (a stale release). */
+    record LockReleased(String name, boolean released) implements CommandResult {
+        @Override
+        public byte code() {
+            return 11;
         }
     }
 }

@@ -47,6 +47,18 @@ public final class StateMachine {
 
         default void onSessionClosed(long sessionId, String nodeId, boolean expired) {
         }
+
+        /** Lock {@code name} was granted to {@code session} with fencing {@code token}. */
+        default void onLockGranted(String name, long session, long token) {
+        }
+
+        /** {@code session} stopped waiting for lock {@code name}: its wait deadline passed. */
+        default void onLockWaitExpired(String name, long session) {
+        }
+
+        /** {@code session} no longer holds lock {@code name} ({@code why}: released, expired, ...). */
+        default void onLockReleased(String name, long session, long token, String why) {
+        }
     }
 
     private static final byte SNAPSHOT_VERSION = 1;
@@ -64,6 +76,7 @@ public final class StateMachine {
     private final TreeMap<Long, TreeSet<String>> ttlIndex = new TreeMap<>();
     private final TreeMap<Long, TreeSet<String>> ephemeralIndex = new TreeMap<>();
     private final ArrayDeque<WatchEvent> history = new ArrayDeque<>();
+    private final Locks locks = new Locks();
 
     private static final class Session {
         final long id;
@@ -83,6 +96,22 @@ public final class StateMachine {
 
     public StateMachine(Limits limits) {
         this.limits = limits;
+        locks.setEvents(new Locks.Events() {
+            @Override
+            public void granted(String name, long session, long token) {
+                listener.onLockGranted(name, session, token);
+            }
+
+            @Override
+            public void waitExpired(String name, long session) {
+                listener.onLockWaitExpired(name, session);
+            }
+
+            @Override
+            public void released(String name, long session, long token, String why) {
+                listener.onLockReleased(name, session, token, why);
+            }
+        });
     }
 
     public void setListener(Listener listener) {
@@ -100,6 +129,7 @@ public final class StateMachine {
         lastTimestamp = Math.max(lastTimestamp, timestampMs);
         expireSessions();
         expireRecords();
+        locks.expire(lastTimestamp, sessions::containsKey);
     }
 
     /** Applies one command committed at {@code index} with the leader's stamp {@code timestampMs}. */
@@ -144,6 +174,12 @@ public final class StateMachine {
         } else if (cmd instanceof Command.CloseSession) {
             closeSession(s, false);
             return new CommandResult.Done();
+        } else if (cmd instanceof Command.AcquireLock a) {
+            return locks.acquire(s.id, a, lastTimestamp, sessions::containsKey);
+        } else if (cmd instanceof Command.ReleaseLock r) {
+            return locks.release(s.id, r, lastTimestamp, sessions::containsKey);
+        } else if (cmd instanceof Command.CancelLockWait c) {
+            return locks.cancel(s.id, c);
         }
         return new CommandResult.Done(); // KeepAlive and Tick: the deadline moved above
     }
@@ -164,6 +200,11 @@ public final class StateMachine {
                 expired.add(s);
             }
         }
+        // Remove them all before releasing anything, so nothing is granted to a session that
+        // expires in this same apply.
+        for (Session s : expired) {
+            sessions.remove(s.id);
+        }
         for (Session s : expired) {
             closeSession(s, true);
         }
@@ -180,6 +221,7 @@ public final class StateMachine {
                 }
             }
         }
+        locks.sessionClosed(s.id, expired, lastTimestamp, sessions::containsKey);
         listener.onSessionClosed(s.id, s.nodeId, expired);
     }
 
@@ -338,6 +380,11 @@ public final class StateMachine {
         return lastIndex;
     }
 
+    /** Locks whose name starts with {@code prefix}, in name order (free locks without waiters are not kept). */
+    public List<LockInfo> locks(String prefix) {
+        return locks.view(prefix);
+    }
+
     public long lastTimestamp() {
         return lastTimestamp;
     }
@@ -360,7 +407,9 @@ public final class StateMachine {
      * Writes the whole state. Format version 1, big-endian: u8 version, i64 lastIndex,
      * i64 lastTimestamp, i64 revision, i64 compactedRevision; i32 sessions × (i64 id, utf nodeId,
      * i64 timeout, i64 deadline, i64 acked, i32 n × (i64 seq, result)); i32 records × record;
-     * i32 events × (i64 revision, u8 type, record). See {@link CommandCodec} for record and result.
+     * i32 events × (i64 revision, u8 type, record); locks: i64 last token, i32 locks × (utf name,
+     * i64 holder session, i64 token, i64 hold deadline, i32 waiters × (i64 session, i64 deadline,
+     * i64 max hold)). See {@link CommandCodec} for record and result.
      */
     public void snapshot(OutputStream os) throws IOException {
         DataOutputStream out = new DataOutputStream(os);
@@ -392,6 +441,7 @@ public final class StateMachine {
             out.writeByte(e.type().code);
             CommandCodec.writeRecord(out, e.record());
         }
+        locks.write(out);
         out.flush();
     }
 
@@ -434,5 +484,6 @@ public final class StateMachine {
             WatchEvent.Type type = WatchEvent.Type.of(in.readByte());
             history.addLast(new WatchEvent(rev, type, CommandCodec.readRecord(in)));
         }
+        locks.read(in);
     }
 }
