@@ -86,12 +86,19 @@ final class Formation {
         return clusterExists;
     }
 
-    void onDiscoverResponse(Wire.DiscoverResponse r) {
-        if (!new TreeSet<>(r.seeds()).equals(new TreeSet<>(seedStrings()))) {
-            setupError = new TandemException("node " + opt.nodeId() + ": seed " + r.address() + " (" + r.nodeId()
-                    + ") was started with seeds " + new TreeSet<>(r.seeds()) + " but this node with "
+    /** Records a setup error if a peer founder lists other seeds than this node. */
+    void checkSeeds(String peerId, String peerAddress, List<String> peerSeeds) {
+        if (setupError == null && !new TreeSet<>(peerSeeds).equals(new TreeSet<>(seedStrings()))) {
+            setupError = new TandemException("node " + opt.nodeId() + ": seed " + peerAddress + " (" + peerId
+                    + ") was started with seeds " + new TreeSet<>(peerSeeds) + " but this node with "
                     + new TreeSet<>(seedStrings()) + "; every founder must list the same seeds, or they could form"
                     + " two clusters. Fix the seed lists and restart");
+        }
+    }
+
+    void onDiscoverResponse(Wire.DiscoverResponse r) {
+        checkSeeds(r.nodeId(), r.address(), r.seeds());
+        if (setupError != null) {
             return;
         }
         if (r.nodeId().equals(opt.nodeId()) && !r.address().equals(opt.advertise().toString())) {

@@ -530,6 +530,10 @@ public final class RaftNode implements AutoCloseable {
             }
         } else if (message instanceof Wire.DiscoverRequest req) {
             rememberAddress(req.nodeId(), req.address());
+            if (phase == Phase.DISCOVERING) {
+                // Both founders of a mismatched pair must notice, whichever asks first.
+                formation.checkSeeds(req.nodeId(), req.address(), req.seeds());
+            }
             boolean formed = phase == Phase.RUNNING || phase == Phase.JOINING;
             sendTo(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), opt.advertise().toString(),
                     formed, seedStrings()));
