@@ -141,6 +141,8 @@ public final class RaftNode implements AutoCloseable {
         long sequence;
         long lastSentNanos;
         byte[] payload;
+        /** In {@code toSend} already: keeps re-queueing O(1) when thousands are pending. */
+        boolean queued;
 
         Pending(Command command, CompletableFuture<CommandResult> future, long deadlineNanos) {
             this.command = command;
@@ -388,6 +390,7 @@ public final class RaftNode implements AutoCloseable {
                     nextTick = Math.max(nextTick + tickNanos, now + tickNanos / 2);
                 }
                 if (core != null) {
+                    resendOnLeaderChange();
                     flushProposals(now);
                     flushReads();
                     processReady();
@@ -891,7 +894,7 @@ public final class RaftNode implements AutoCloseable {
         Pending p = new Pending(open, new CompletableFuture<>(), Long.MAX_VALUE);
         p.payload = CommandCodec.encode(new Envelope(0, 0, 0, open));
         p.sequence = -1;
-        toSend.add(p);
+        queue(p);
         pendingOpen = p;
     }
 
@@ -902,7 +905,7 @@ public final class RaftNode implements AutoCloseable {
         long acked = pending.isEmpty() ? p.sequence - 1 : pending.firstKey() - 1;
         p.payload = CommandCodec.encode(new Envelope(sessionId, p.sequence, acked, p.command));
         pending.put(p.sequence, p);
-        toSend.add(p);
+        queue(p);
     }
 
     private void flushProposals(long now) {
@@ -911,6 +914,7 @@ public final class RaftNode implements AutoCloseable {
         }
         List<byte[]> batch = new ArrayList<>(Math.min(toSend.size(), MAX_PROPOSALS_PER_BATCH));
         for (Pending p : toSend) {
+            p.queued = false;
             p.lastSentNanos = now;
             batch.add(p.payload);
             if (batch.size() == MAX_PROPOSALS_PER_BATCH) {
@@ -946,9 +950,40 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    private String lastKnownLeader;
+
+    /**
+     * A new leader will not have the proposals the old one lost: send everything unanswered to it
+     * now rather than after the retry interval (safe: the state machine runs each sequence once).
+     */
+    private void resendOnLeaderChange() {
+        String leader = core.leaderId();
+        if (leader == null || leader.equals(lastKnownLeader)) {
+            return;
+        }
+        boolean changed = lastKnownLeader != null;
+        lastKnownLeader = leader;
+        if (!changed) {
+            return;
+        }
+        for (Pending p : pending.values()) {
+            queue(p);
+        }
+        if (pendingOpen != null && sessionId == 0) {
+            queue(pendingOpen);
+        }
+    }
+
+    private void queue(Pending p) {
+        if (!p.queued) {
+            p.queued = true;
+            toSend.add(p);
+        }
+    }
+
     private void sessionDuties(long now) {
         if (pendingOpen != null && sessionId == 0 && now - pendingOpen.lastSentNanos >= ms(opt.retryMs())) {
-            toSend.add(pendingOpen);
+            queue(pendingOpen);
         }
         if (sessionId != 0) {
             pendingOpen = null;
@@ -960,8 +995,8 @@ public final class RaftNode implements AutoCloseable {
             }
         }
         for (Pending p : pending.values()) {
-            if (now - p.lastSentNanos >= ms(opt.retryMs()) && !toSend.contains(p)) {
-                toSend.add(p);
+            if (now - p.lastSentNanos >= ms(opt.retryMs())) {
+                queue(p);
             }
         }
     }
