@@ -179,6 +179,34 @@ public final class RaftNode implements AutoCloseable {
                     l.onSessionClosed(id, nodeId, expired);
                 }
             }
+
+            @Override
+            public void onTaskAssigned(io.tandem.state.TaskEvents.Assigned a) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onTaskAssigned(a);
+                }
+            }
+
+            @Override
+            public void onTaskClaimLost(io.tandem.state.TaskEvents.ClaimLost c) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onTaskClaimLost(c);
+                }
+            }
+
+            @Override
+            public void onTaskFinished(io.tandem.state.TaskEvents.Finished f) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onTaskFinished(f);
+                }
+            }
+
+            @Override
+            public void onScheduleFired(io.tandem.state.TaskEvents.Fired f) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onScheduleFired(f);
+                }
+            }
         });
         this.loop = new Thread(this::runLoop, "tandem-loop-" + opt.nodeId());
     }
@@ -260,6 +288,15 @@ public final class RaftNode implements AutoCloseable {
      */
     public void onClientMessage(MessageHandler handler) {
         this.clientHandler = handler;
+    }
+
+    /**
+     * This node's current session id (0 while it has none). Only for code running on the loop
+     * thread, such as a {@link StateMachine.Listener}: it tells which apply-time events (a task
+     * assigned to a session) belong to this node.
+     */
+    public long sessionIdOnLoop() {
+        return sessionId;
     }
 
     /** Called on the loop thread with the old session id when this node's session is lost. */

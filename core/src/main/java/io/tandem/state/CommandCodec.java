@@ -24,6 +24,7 @@ import java.io.UncheckedIOException;
  * Delete (11): utf key, i64 expectedVersion
  * AcquireLock (30): utf name, i64 waitMs, i64 maxHoldMs    ReleaseLock (31): utf name, i64 token
  * CancelLockWait (32): utf name
+ * Task commands (60–89) and results (40–69): see {@link TaskCodec}
  * utf = u16 length + modified UTF-8
  * </pre>
  */
@@ -63,6 +64,10 @@ public final class CommandCodec {
     }
 
     static void writeCommand(DataOutput out, Command c) throws IOException {
+        if (c instanceof TaskCommand t) {
+            TaskCodec.writeCommand(out, t);
+            return;
+        }
         out.writeByte(c.code());
         if (c instanceof Command.OpenSession o) {
             out.writeUTF(o.nodeId());
@@ -102,11 +107,20 @@ public final class CommandCodec {
             case 30 -> new Command.AcquireLock(in.readUTF(), in.readLong(), in.readLong());
             case 31 -> new Command.ReleaseLock(in.readUTF(), in.readLong());
             case 32 -> new Command.CancelLockWait(in.readUTF());
-            default -> throw new IOException("unknown command code " + code);
+            default -> {
+                if (TaskCodec.isCommand(code)) {
+                    yield TaskCodec.readCommand(code, in);
+                }
+                throw new IOException("unknown command code " + code);
+            }
         };
     }
 
     static void writeResult(DataOutput out, CommandResult r) throws IOException {
+        if (r instanceof TaskResult t) {
+            TaskCodec.writeResult(out, t);
+            return;
+        }
         out.writeByte(r.code());
         if (r instanceof CommandResult.SessionOpened s) {
             out.writeLong(s.sessionId());
@@ -155,7 +169,12 @@ public final class CommandCodec {
             case 9 -> new CommandResult.LockQueued(in.readUTF(), in.readInt());
             case 10 -> new CommandResult.LockNotAcquired(in.readUTF());
             case 11 -> new CommandResult.LockReleased(in.readUTF(), in.readBoolean());
-            default -> throw new IOException("unknown result code " + code);
+            default -> {
+                if (TaskCodec.isResult(code)) {
+                    yield TaskCodec.readResult(code, in);
+                }
+                throw new IOException("unknown result code " + code);
+            }
         };
     }
 

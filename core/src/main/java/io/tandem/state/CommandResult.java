@@ -7,7 +7,7 @@ package io.tandem.state;
 public sealed interface CommandResult permits CommandResult.Done, CommandResult.SessionOpened,
         CommandResult.Written, CommandResult.Deleted, CommandResult.VersionConflict,
         CommandResult.SessionExpired, CommandResult.Rejected, CommandResult.LockGranted,
-        CommandResult.LockQueued, CommandResult.LockNotAcquired, CommandResult.LockReleased {
+        CommandResult.LockQueued, CommandResult.LockNotAcquired, CommandResult.LockReleased, TaskResult {
 
     byte code();
 

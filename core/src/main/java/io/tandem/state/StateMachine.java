@@ -59,6 +59,22 @@ public final class StateMachine {
         /** {@code session} no longer holds lock {@code name} ({@code why}: released, expired, ...). */
         default void onLockReleased(String name, long session, long token, String why) {
         }
+
+        /** A task was claimed for a worker session; that session's node runs it. */
+        default void onTaskAssigned(TaskEvents.Assigned assigned) {
+        }
+
+        /** A claim ended with no result accepted from it (lease expired, session ended). */
+        default void onTaskClaimLost(TaskEvents.ClaimLost lost) {
+        }
+
+        /** A task completed, was dead-lettered or was cancelled. */
+        default void onTaskFinished(TaskEvents.Finished finished) {
+        }
+
+        /** A schedule enqueued a task for one of its periods. */
+        default void onScheduleFired(TaskEvents.Fired fired) {
+        }
     }
 
     private static final byte SNAPSHOT_VERSION = 1;
@@ -77,6 +93,7 @@ public final class StateMachine {
     private final TreeMap<Long, TreeSet<String>> ephemeralIndex = new TreeMap<>();
     private final ArrayDeque<WatchEvent> history = new ArrayDeque<>();
     private final Locks locks = new Locks();
+    private final Tasks tasks;
 
     private static final class Session {
         final long id;
@@ -96,6 +113,28 @@ public final class StateMachine {
 
     public StateMachine(Limits limits) {
         this.limits = limits;
+        this.tasks = new Tasks(limits.maxKeyBytes(), limits.maxValueBytes());
+        tasks.setEvents(new Tasks.Events() {
+            @Override
+            public void assigned(TaskEvents.Assigned a) {
+                listener.onTaskAssigned(a);
+            }
+
+            @Override
+            public void claimLost(TaskEvents.ClaimLost c) {
+                listener.onTaskClaimLost(c);
+            }
+
+            @Override
+            public void finished(TaskEvents.Finished f) {
+                listener.onTaskFinished(f);
+            }
+
+            @Override
+            public void fired(TaskEvents.Fired f) {
+                listener.onScheduleFired(f);
+            }
+        });
         locks.setEvents(new Locks.Events() {
             @Override
             public void granted(String name, long session, long token) {
@@ -130,6 +169,7 @@ public final class StateMachine {
         expireSessions();
         expireRecords();
         locks.expire(lastTimestamp, sessions::containsKey);
+        tasks.advance(lastTimestamp, sessions::containsKey);
     }
 
     /** Applies one command committed at {@code index} with the leader's stamp {@code timestampMs}. */
@@ -180,6 +220,8 @@ public final class StateMachine {
             return locks.release(s.id, r, lastTimestamp, sessions::containsKey);
         } else if (cmd instanceof Command.CancelLockWait c) {
             return locks.cancel(s.id, c);
+        } else if (cmd instanceof TaskCommand t) {
+            return tasks.execute(s.id, t, lastTimestamp, sessions::containsKey);
         }
         return new CommandResult.Done(); // KeepAlive and Tick: the deadline moved above
     }
@@ -222,6 +264,7 @@ public final class StateMachine {
             }
         }
         locks.sessionClosed(s.id, expired, lastTimestamp, sessions::containsKey);
+        tasks.sessionClosed(s.id, lastTimestamp, sessions::containsKey);
         listener.onSessionClosed(s.id, s.nodeId, expired);
     }
 
@@ -385,6 +428,42 @@ public final class StateMachine {
         return locks.view(prefix);
     }
 
+    // ------------------------------------------------------------------ task reads (local, after ReadIndex)
+
+    /** The task with {@code id}, if it is still remembered. */
+    public Optional<TaskInfo> task(long id) {
+        return Optional.ofNullable(tasks.info(id, this::nodeOfSession));
+    }
+
+    /** Tasks of {@code queue} in id order ({@code state} null for all), at most {@code limit}. */
+    public List<TaskInfo> tasks(String queue, TaskState state, int limit) {
+        return tasks.list(queue, state, limit, this::nodeOfSession);
+    }
+
+    public TaskStats taskStats(String queue) {
+        return tasks.stats(queue);
+    }
+
+    /** Whether {@code queue} has tasks, registered workers or schedules. */
+    public boolean hasTaskQueue(String queue) {
+        return tasks.hasQueue(queue);
+    }
+
+    /** Every queue with tasks, workers or schedules, in name order. */
+    public List<String> taskQueues() {
+        return tasks.queues();
+    }
+
+    /** The schedule's next fire time (entry time, ms), or -1 if there is no such schedule. */
+    public long nextScheduleFire(String queue, String schedule) {
+        return tasks.nextFire(queue, schedule);
+    }
+
+    private String nodeOfSession(long sessionId) {
+        Session s = sessions.get(sessionId);
+        return s == null ? "" : s.nodeId;
+    }
+
     public long lastTimestamp() {
         return lastTimestamp;
     }
@@ -409,7 +488,8 @@ public final class StateMachine {
      * i64 timeout, i64 deadline, i64 acked, i32 n × (i64 seq, result)); i32 records × record;
      * i32 events × (i64 revision, u8 type, record); locks: i64 last token, i32 locks × (utf name,
      * i64 holder session, i64 token, i64 hold deadline, i32 waiters × (i64 session, i64 deadline,
-     * i64 max hold)). See {@link CommandCodec} for record and result.
+     * i64 max hold)); tasks (last section): see {@link Tasks#write} and docs/formats.md. See
+     * {@link CommandCodec} for record and result.
      */
     public void snapshot(OutputStream os) throws IOException {
         DataOutputStream out = new DataOutputStream(os);
@@ -442,6 +522,7 @@ public final class StateMachine {
             CommandCodec.writeRecord(out, e.record());
         }
         locks.write(out);
+        tasks.write(out);
         out.flush();
     }
 
@@ -485,5 +566,6 @@ public final class StateMachine {
             history.addLast(new WatchEvent(rev, type, CommandCodec.readRecord(in)));
         }
         locks.read(in);
+        tasks.read(in);
     }
 }
