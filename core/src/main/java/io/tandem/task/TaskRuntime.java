@@ -456,7 +456,7 @@ public final class TaskRuntime implements AutoCloseable {
         long deadline = System.nanoTime() + grace.toNanos();
         try {
             CompletableFuture.allOf(unregistering.toArray(new CompletableFuture<?>[0]))
-                    .get(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS);
+                    .get(Math.max(1, Math.min(1000, grace.toMillis())), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
