@@ -7,6 +7,7 @@ import io.tandem.node.NodeStatus;
 import io.tandem.node.RaftNode;
 import io.tandem.node.Wire;
 import io.tandem.remote.ClientService;
+import io.tandem.remote.RemoteTasks;
 import io.tandem.raft.RaftConfig;
 import io.tandem.state.Command;
 import io.tandem.state.StateMachine;
@@ -67,7 +68,15 @@ public final class Tandem implements AutoCloseable {
         // Tools outside the cluster (the CLI) reach this node over its transport port: see Wire.ClientRequest.
         this.clients = new ClientService(config.nodeId(), data, node::status, transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
-        node.onClientMessage(clients::onMessage);
+        RemoteTasks remoteTasks = new RemoteTasks(config.nodeId(), this::tasks, transport,
+                ClientService.Limits.DEFAULTS.maxInFlight());
+        node.onClientMessage((from, message) -> {
+            if (message instanceof Wire.TaskRequest) {
+                remoteTasks.onMessage(from, message);
+            } else {
+                clients.onMessage(from, message);
+            }
+        });
     }
 
     public static TandemConfig.Builder builder() {

@@ -38,7 +38,8 @@ public final class Main {
     public static void main(String[] args) {
         boolean isNode = args.length > 0 && args[0].equals("node");
         // A client command's own message says what failed; transport warnings would only repeat it.
-        String level = isNode ? "info" : args.length > 0 && (args[0].equals("kv") || args[0].equals("status"))
+        String level = isNode ? "info" : args.length > 0 && (args[0].equals("kv") || args[0].equals("status")
+                || args[0].equals("task"))
                 ? "error" : "warn";
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("tandem.logLevel", level));
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
@@ -61,13 +62,15 @@ public final class Main {
         }
         String command = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        String label = command.equals("kv") && rest.length > 0 ? "kv " + rest[0] : command;
+        String label = (command.equals("kv") || command.equals("task")) && rest.length > 0 ? command + " " + rest[0]
+                : command;
         try {
             return switch (command) {
                 case "demo" -> demo(out);
                 case "node" -> node(rest, env, out);
                 case "status" -> ClientCommands.status(rest, env, out);
                 case "kv" -> ClientCommands.kv(rest, env, out, err);
+                case "task" -> TaskCommands.task(rest, env, out);
                 default -> throw new UsageException("unknown command '" + command + "'");
             };
         } catch (UsageException e) {
@@ -99,8 +102,12 @@ public final class Main {
         out.println("                             print key=value lines and the revision they reflect");
         out.println("  kv watch KEY [--prefix] [--from-revision N] [--count N]");
         out.println("                             print changes until interrupted or N events were seen");
+        out.println("  task list QUEUE [--limit N]  print a task queue's tasks (id, state, attempts, worker,");
+        out.println("                             result or last error) and its counts");
+        out.println("  task dead QUEUE [--limit N]  print the queue's dead-lettered tasks");
+        out.println("  task requeue QUEUE TASK_ID   move a dead-lettered task back to ready");
         out.println("  help                       this text");
-        out.println("status and kv talk to a node through its transport port and need:");
+        out.println("status, kv and task talk to a node through its transport port and need:");
         out.println("  --node HOST:PORT           any node's bind/advertise address");
         out.println("  --cluster-secret S         or env " + ClientCommands.SECRET_ENV);
         out.println("  --cluster-name N           or env " + ClientCommands.CLUSTER_NAME_ENV + " (default tandem)");
@@ -226,6 +233,7 @@ public final class Main {
                         + t.data().read("orders/42").map(Record::valueAsString).orElse("<missing>") + ", orders/43 = "
                         + t.data().read("orders/43").map(Record::valueAsString).orElse("<missing>"));
             }
+            TaskDemo.run(nodes, out);
             out.println("== demo finished: the data survived the leader's crash");
             return 0;
         } finally {

@@ -381,7 +381,7 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void onTransportMessage(String fromNodeId, Object message) {
-        if (message instanceof Wire.ClientRequest) {
+        if (message instanceof Wire.ClientRequest || message instanceof Wire.TaskRequest) {
             handOffClientMessage(fromNodeId, message);
             return;
         }

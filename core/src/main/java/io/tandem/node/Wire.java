@@ -100,6 +100,17 @@ public final class Wire {
     public record ClientWatchEvent(long watchId, long revision, String type, ClientRecord record) {
     }
 
+    /**
+     * A task-queue request of the client protocol ({@code tandem task ...}), answered with one
+     * {@link ClientResponse} whose {@code text} holds the result lines.
+     *
+     * @param op     "list" (tasks of the queue), "dead" (its dead letters), "requeue" (a dead task)
+     * @param taskId requeue: the task; otherwise 0
+     * @param limit  list, dead: the most tasks to show (1..100000)
+     */
+    public record TaskRequest(long id, String replyTo, String op, String queue, long taskId, int limit) {
+    }
+
     /** The registrations for every type above and every Raft message. */
     public static Registrations registrations() {
         return Registrations.builder()
@@ -127,6 +138,7 @@ public final class Wire {
                 .register(132, ClientRecord.class)
                 .register(133, ClientResponse.class)
                 .register(134, ClientWatchEvent.class)
+                .register(150, TaskRequest.class)
                 .build();
     }
 }

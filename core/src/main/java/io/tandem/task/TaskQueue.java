@@ -278,6 +278,11 @@ public final class TaskQueue {
         return list(TaskState.DEAD, limit);
     }
 
+    /** Whether this queue has tasks, registered workers or schedules anywhere in the cluster. */
+    public CompletableFuture<Boolean> existsAsync() {
+        return runtime.node.read(true, sm -> sm.hasTaskQueue(queue));
+    }
+
     public QueueStats stats() {
         return DataStore.join(statsAsync());
     }

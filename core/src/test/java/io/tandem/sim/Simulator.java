@@ -470,6 +470,11 @@ public final class Simulator {
         dropRate = 0;
         duplicateRate = 0;
         for (SimNode n : nodes.values()) {
+            if (tasks != null) {
+                // Healing corrects clocks too, as NTP would: task leases, back-offs and delays wait
+                // for entry time, which a leader's clock left far behind would freeze past the end.
+                n.clockOffsetMs = 0;
+            }
             if (!n.up && !n.retired) {
                 n.restart();
             }

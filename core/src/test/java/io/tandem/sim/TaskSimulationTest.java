@@ -33,9 +33,9 @@ class TaskSimulationTest {
     void simulate(long seed) {
         int nodes = Integer.getInteger("tandem.nodes", Math.floorMod(seed, 2) == 0 ? 3 : 5);
         Simulator.Options seeded = Simulator.Options.fromSeed(seed, nodes, "TaskSimulationTest");
-        // A longer healed phase: a leader whose clock jumped back freezes entry time (stamps never
-        // go backwards) for up to 10 s, and leases, back-offs and delays wait for entry time.
-        Simulator.Options opt = seeded.withPhases(seeded.safetyMs(), 30_000);
+        // A longer healed phase: stamps never go backwards, so after the safety phase's clock jumps
+        // entry time may stand still for a while, and leases, back-offs and delays wait for it.
+        Simulator.Options opt = seeded.withPhases(seeded.safetyMs(), 40_000);
         LOG.info("task simulation seed=0x{} nodes={} options={}", Long.toHexString(seed), nodes, opt);
         Simulator sim = new Simulator(opt).withTasks();
         Simulator.Result result = sim.run();
