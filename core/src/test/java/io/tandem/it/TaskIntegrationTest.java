@@ -146,6 +146,57 @@ class TaskIntegrationTest {
     }
 
     @Test
+    void cliListsDeadLettersAndRequeues() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 1).startFounders()) {
+            TaskQueue q = c.node("n1").tasks("cliq", FAST);
+            long ok = q.submit(Task.named("fine").payload("x"));
+            long bad = q.submit(Task.named("broken").payload("y").maxAttempts(1));
+            java.util.concurrent.atomic.AtomicBoolean fixed = new java.util.concurrent.atomic.AtomicBoolean();
+            q.handle("fine", ctx -> utf8("done-" + ctx.payloadAsString()), 1);
+            q.handle("broken", ctx -> {
+                if (!fixed.get()) {
+                    throw new IllegalStateException("no disk");
+                }
+                return utf8("repaired");
+            }, 1);
+            assertEquals("done-x", TaskQueue.text(q.result(ok).get(20, TimeUnit.SECONDS)));
+            assertThrows(ExecutionException.class, () -> q.result(bad).get(20, TimeUnit.SECONDS));
+            String node = "127.0.0.1:" + c.ports.get("n1");
+            String[] list = cli("task", "list", "cliq", "--node", node);
+            assertEquals("0", list[0], list[2]);
+            assertTrue(list[1].contains(ok + " COMPLETED name=fine attempts=1/3"), list[1]);
+            assertTrue(list[1].contains("result=done-x"), list[1]);
+            assertTrue(list[1].contains(bad + " DEAD name=broken attempts=1/1"), list[1]);
+            assertTrue(list[1].contains("# queue cliq: ready 0, delayed 0, claimed 0, dead 1, completed 1"), list[1]);
+            String[] dead = cli("task", "dead", "cliq", "--node", node);
+            assertTrue(dead[1].contains("no disk") && !dead[1].contains("COMPLETED"), dead[1]);
+            fixed.set(true);
+            String[] requeue = cli("task", "requeue", "cliq", String.valueOf(bad), "--node", node);
+            assertEquals("0", requeue[0], requeue[2]);
+            assertEquals("repaired", TaskQueue.text(q.result(bad).get(20, TimeUnit.SECONDS)));
+            String[] again = cli("task", "requeue", "cliq", String.valueOf(bad), "--node", node);
+            assertEquals("1", again[0]);
+            assertTrue(again[2].contains("only dead-lettered tasks can be re-queued"), again[2]);
+            String[] unknown = cli("task", "list", "nope", "--node", node);
+            assertEquals("1", unknown[0]);
+            assertTrue(unknown[2].contains("queue 'nope' has no tasks, workers or schedules"), unknown[2]);
+            assertEquals("2", cli("task", "requeue", "cliq", "abc", "--node", node)[0]);
+            assertEquals("2", cli("task", "frobnicate", "cliq", "--node", node)[0]);
+        }
+    }
+
+    /** Runs the CLI in this JVM: exit code, stdout, stderr. */
+    private static String[] cli(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = io.tandem.cli.Main.run(args, java.util.Map.of("TANDEM_CLUSTER_SECRET", LocalCluster.SECRET,
+                "TANDEM_CLUSTER_NAME", "it"), new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8),
+            err.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
     void delayCancelScheduleAndBadInput() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
             TaskQueue q = c.node("n1").tasks("misc", FAST);
