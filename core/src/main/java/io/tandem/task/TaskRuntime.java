@@ -285,9 +285,15 @@ public final class TaskRuntime implements AutoCloseable {
     private void runAttempt(Registration r, Claim c) {
         c.thread = Thread.currentThread();
         ScheduledFuture<?> timeout = timer.schedule(() -> {
-            if (!c.done) {
+            if (!c.done && !c.lost) {
+                // Give the claim up now, whether or not the handler reacts to the interrupt: its
+                // lease stops being extended and whatever it returns later is discarded.
                 LOG.warn("node {}: task {} ({}/{}) attempt {} still running after the handler timeout of {} ms;"
-                        + " interrupting it", nodeId, c.taskId(), r.queue, r.name, c.attempt(), r.timeout.toMillis());
+                        + " failing the attempt and interrupting the handler", nodeId, c.taskId(), r.queue, r.name,
+                        c.attempt(), r.timeout.toMillis());
+                c.lost = true;
+                report(c.assigned, new TaskCommand.Fail(c.taskId(), c.fencingToken(), "node " + nodeId
+                        + ": handler timed out after " + r.timeout.toMillis() + " ms"));
                 c.thread.interrupt();
             }
         }, r.timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -299,7 +305,9 @@ public final class TaskRuntime implements AutoCloseable {
             outcome = new TaskCommand.Fail(c.taskId(), c.fencingToken(), "interrupted on node " + nodeId
                     + (Instant.now().isAfter(c.deadline) ? " after the handler timeout of " + r.timeout.toMillis()
                     + " ms" : ""));
-        } catch (Exception | LinkageError | AssertionError e) {
+        } catch (Throwable e) {
+            // Any throwable fails the attempt (so the claim never hangs with its lease extended);
+            // the error text travels with the task and ends in its dead letter if it keeps failing.
             LOG.debug("node {}: task {} ({}/{}) attempt {} failed", nodeId, c.taskId(), r.queue, r.name, c.attempt(), e);
             outcome = new TaskCommand.Fail(c.taskId(), c.fencingToken(), "node " + nodeId + ": " + e);
         } finally {

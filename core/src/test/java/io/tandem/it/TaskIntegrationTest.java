@@ -222,6 +222,18 @@ class TaskIntegrationTest {
             assertThrows(InvalidArgumentException.class, () -> q.list(null, 0));
             assertThrows(InvalidArgumentException.class, () -> q.schedule("s", Task.named("x"), Duration.ZERO));
             assertThrows(InvalidArgumentException.class, () -> TaskOptions.DEFAULTS.lease(Duration.ZERO));
+            // A handler past its timeout fails its attempt even if it ignores the interrupt.
+            TaskQueue stuck = c.node("n3").tasks("stuck", FAST.handlerTimeout(Duration.ofMillis(300)).maxAttempts(1));
+            stuck.handle("hang", ctx -> {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait(); // deaf to interrupts
+                }
+                return utf8("too late");
+            }, 1);
+            ExecutionException hung = assertThrows(ExecutionException.class,
+                    () -> stuck.run("hang", new byte[0]).get(20, TimeUnit.SECONDS));
+            assertTrue(hung.getCause().getMessage().contains("timed out after 300 ms"), hung.getCause().getMessage());
             c.node("n2").tasks("misc").handle("dup", ctx -> null, 1);
             assertThrows(InvalidArgumentException.class, () -> c.node("n2").tasks("misc").handle("dup", ctx -> null, 1));
         }
