@@ -207,6 +207,13 @@ public final class RaftNode implements AutoCloseable {
                     l.onScheduleFired(f);
                 }
             }
+
+            @Override
+            public void onRestored() {
+                for (StateMachine.Listener l : listeners) {
+                    l.onRestored();
+                }
+            }
         });
         this.loop = new Thread(this::runLoop, "tandem-loop-" + opt.nodeId());
     }

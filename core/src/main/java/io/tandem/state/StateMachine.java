@@ -75,6 +75,13 @@ public final class StateMachine {
         /** A schedule enqueued a task for one of its periods. */
         default void onScheduleFired(TaskEvents.Fired fired) {
         }
+
+        /**
+         * The whole state was replaced from a snapshot: the events of the entries it covers were
+         * never delivered. Re-read what matters (for example this node's task claims).
+         */
+        default void onRestored() {
+        }
     }
 
     private static final byte SNAPSHOT_VERSION = 1;
@@ -440,6 +447,11 @@ public final class StateMachine {
         return tasks.list(queue, state, limit, this::nodeOfSession);
     }
 
+    /** Tasks claimed by {@code session}, in id order. */
+    public List<TaskInfo> taskClaims(long session) {
+        return tasks.claimsOf(session, this::nodeOfSession);
+    }
+
     public TaskStats taskStats(String queue) {
         return tasks.stats(queue);
     }
@@ -567,5 +579,6 @@ public final class StateMachine {
         }
         locks.read(in);
         tasks.read(in);
+        listener.onRestored();
     }
 }

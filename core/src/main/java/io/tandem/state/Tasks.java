@@ -762,6 +762,14 @@ final class Tasks {
         return out;
     }
 
+    List<TaskInfo> claimsOf(long session, LongFunction<String> nodeOfSession) {
+        List<TaskInfo> out = new ArrayList<>();
+        for (long id : claimsBySession.getOrDefault(session, new TreeSet<>())) {
+            out.add(toInfo(tasks.get(id), nodeOfSession));
+        }
+        return out;
+    }
+
     TaskStats stats(String queue) {
         long[] n = new long[TaskState.values().length + 1];
         for (long id : byQueue.getOrDefault(queue, new TreeSet<>())) {

@@ -185,6 +185,11 @@ public final class TaskRuntime implements AutoCloseable {
             }
 
             @Override
+            public void onRestored() {
+                resumeClaims();
+            }
+
+            @Override
             public void onTaskFinished(TaskEvents.Finished f) {
                 List<CompletableFuture<byte[]>> w = waiters.remove(f.taskId());
                 if (w != null) {
@@ -263,16 +268,52 @@ public final class TaskRuntime implements AutoCloseable {
 
     // ------------------------------------------------------------------ running claims
 
-    /** On the loop thread: hand the claim to its pool. */
+    /**
+     * After a snapshot install the assignment events it covered were never seen: start the
+     * claims the state says this node's session holds and it does not run yet (instead of
+     * letting their leases run out).
+     */
+    private void resumeClaims() {
+        node.read(false, sm -> {
+            long me = node.sessionIdOnLoop();
+            return me == 0 ? List.<TaskInfo>of() : sm.taskClaims(me);
+        }).thenAccept(claims -> {
+            for (TaskInfo t : claims) {
+                Claim c = running.get(t.id());
+                if (c == null || c.assigned.token() != t.claimToken()) {
+                    LOG.info("node {}: resuming claim {} of task {} ({}/{}) found in an installed snapshot", nodeId,
+                            t.claimToken(), t.id(), t.queue(), t.name());
+                    start(new TaskEvents.Assigned(t.queue(), t.name(), t.id(), t.claimSession(), t.claimToken(),
+                            t.attempts(), t.payload(), t.leaseDeadlineMs()));
+                }
+            }
+        }).exceptionally(e -> {
+            LOG.warn("node {}: could not look for task claims after a snapshot install: {}", nodeId, e.toString());
+            return null;
+        });
+    }
+
+    /** Hands the claim to its pool (on the loop thread, or after a snapshot install). */
     private void start(TaskEvents.Assigned a) {
         Registration r = registrations.get(a.queue() + '\u0000' + a.name());
         if (r == null || closing || r.pool.isShutdown()) {
             report(a, new TaskCommand.Fail(a.taskId(), a.token(), "node " + nodeId + " no longer handles "
                     + a.queue() + "/" + a.name()));
+            if (r == null && !closing) {
+                // The cluster still counts this session as a worker (a registration that failed
+                // locally but applied, or a stop still in flight): withdraw it.
+                node.submit(new TaskCommand.UnregisterWorkers(a.queue(), a.name()));
+            }
             return;
         }
         Claim c = new Claim(a, Instant.now().plus(r.timeout));
-        running.put(a.taskId(), c);
+        Claim previous = running.putIfAbsent(a.taskId(), c);
+        if (previous != null) {
+            if (previous.assigned.token() == a.token()) {
+                return; // already running: seen both as an event and in a snapshot
+            }
+            running.put(a.taskId(), c); // an older claim of the same task is still finishing here
+        }
         try {
             r.pool.execute(() -> runAttempt(r, c));
         } catch (java.util.concurrent.RejectedExecutionException e) {

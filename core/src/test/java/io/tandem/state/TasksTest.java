@@ -472,6 +472,28 @@ class TasksTest {
     }
 
     @Test
+    void aRestoredReplicaReportsTheRestoreAndListsEachSessionsClaims() throws IOException {
+        long a = open(1000, "a");
+        long b = open(1000, "b");
+        register(a, 1000, "send", 2);
+        long t1 = submit(b, 1001, submit("send", 0, 3, 0, ""));
+        long t2 = submit(b, 1002, submit("send", 0, 3, 0, ""));
+        StateMachine copy = new StateMachine(new StateMachine.Limits(64, 1024, 1000, 1000, 1000, 3_600_000));
+        List<String> restored = new ArrayList<>();
+        copy.setListener(new StateMachine.Listener() {
+            @Override
+            public void onRestored() {
+                restored.add("restored");
+            }
+        });
+        copy.restore(new ByteArrayInputStream(snapshot(sm)));
+        assertEquals(List.of("restored"), restored);
+        assertEquals(List.of(t1, t2), copy.taskClaims(a).stream().map(TaskInfo::id).toList());
+        assertEquals(assigned.get(1).token(), copy.taskClaims(a).get(1).claimToken());
+        assertTrue(copy.taskClaims(b).isEmpty());
+    }
+
+    @Test
     void everyTaskCommandAndResultRoundTripsThroughTheCodec() {
         List<TaskCommand> commands = List.of(submit("x", 1, 2, 3, "k"),
                 new TaskCommand.RegisterWorkers("q", "x", 3, 400), new TaskCommand.UnregisterWorkers("q", "x"),
