@@ -148,6 +148,16 @@ final class TaskWorkload {
                 checkFire(nodeId, f);
             }
         });
+        // Like TaskRuntime after a snapshot install: the events inside it were never delivered.
+        Agent agent = agents.get(nodeId);
+        if (agent != null && agent.alive && agent.sessionId != 0) {
+            for (TaskInfo t : sm.taskClaims(agent.sessionId)) {
+                if (!agent.running.containsKey(t.id())) {
+                    agent.onAssigned(new TaskEvents.Assigned(t.queue(), t.name(), t.id(), t.claimSession(),
+                            t.claimToken(), t.attempts(), t.payload(), t.leaseDeadlineMs()));
+                }
+            }
+        }
     }
 
     /** Captures the claim a completion or failure names, before the apply changes it. */
