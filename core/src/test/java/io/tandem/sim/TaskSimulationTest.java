@@ -35,7 +35,7 @@ class TaskSimulationTest {
         Simulator.Options seeded = Simulator.Options.fromSeed(seed, nodes, "TaskSimulationTest");
         // A longer healed phase: stamps never go backwards, so after the safety phase's clock jumps
         // entry time may stand still for a while, and leases, back-offs and delays wait for it.
-        Simulator.Options opt = seeded.withPhases(seeded.safetyMs(), 40_000);
+        Simulator.Options opt = seeded.withPhases(seeded.safetyMs(), 50_000);
         LOG.info("task simulation seed=0x{} nodes={} options={}", Long.toHexString(seed), nodes, opt);
         Simulator sim = new Simulator(opt).withTasks();
         Simulator.Result result = sim.run();

@@ -34,7 +34,10 @@ import java.util.TreeMap;
  *   <li><b>IdempotentSubmit</b>: every acknowledged submit with the same key got the same id; at the
  *       end no two tasks share a key.</li>
  *   <li><b>ScheduleOncePerPeriod</b>: a schedule's fire times are strictly increasing on its period
- *       grid and each fire time maps to one task id, on every replica.</li>
+ *       grid and each fire time maps to one task id, on every replica; each replica's model
+ *       predicts the next fire time (the next period, or — when an entry's time jumped over
+ *       several — the first boundary after it) and no entry at or past it applies without the
+ *       fire: exactly once per period while entry time advances by less than a period.</li>
  *   <li><b>TaskLost / TaskNotFinished</b> (end, after healing): every acknowledged submit exists and
  *       is completed or dead-lettered.</li>
  * </ul>
@@ -43,8 +46,8 @@ final class TaskWorkload {
 
     static final String QUEUE = "sim";
     static final List<String> NAMES = List.of("a", "b");
-    static final long SESSION_TIMEOUT_MS = 3_000;
-    static final long LEASE_MS = 1_500;
+    static final long SESSION_TIMEOUT_MS = 4_000;
+    static final long LEASE_MS = 3_000;
     static final long SCHEDULE_PERIOD_MS = 700;
     static final int KEYS = 15;
 
@@ -60,12 +63,16 @@ final class TaskWorkload {
     private final TreeMap<Long, Long> fires = new TreeMap<>();
     /** Per replica: the schedule's period grid (fire time mod period), set by its last PutSchedule. */
     private final TreeMap<String, Long> grid = new TreeMap<>();
+    /** Per replica: the fire time its model expects next. */
+    private final TreeMap<String, Long> expectedFire = new TreeMap<>();
     /** Per replica: the claim ended by the completion or failure being applied right now. */
     private final TreeMap<String, long[]> ending = new TreeMap<>();
     /** (session, sequence) of each completion or failure -> the log index it first applied at. */
     private final java.util.HashMap<String, Long> firstApplied = new java.util.HashMap<>();
     private boolean schedulePut;
     private long acceptedCompletions;
+    private long acceptedAfterHeal;
+    private long ackedAfterHeal;
     private long rejectedCompletions;
     private long redeliveries;
 
@@ -108,8 +115,10 @@ final class TaskWorkload {
         long next = sm.nextScheduleFire(QUEUE, "tick");
         if (next >= 0) {
             grid.put(nodeId, Math.floorMod(next, SCHEDULE_PERIOD_MS));
+            expectedFire.put(nodeId, next);
         } else {
             grid.remove(nodeId);
+            expectedFire.remove(nodeId);
         }
         sm.setListener(new StateMachine.Listener() {
             @Override
@@ -146,6 +155,13 @@ final class TaskWorkload {
             @Override
             public void onScheduleFired(TaskEvents.Fired f) {
                 checkFire(nodeId, f);
+                Long expected = expectedFire.get(nodeId);
+                if (expected != null && expected != f.fireTimeMs()) {
+                    throw sim.failure("ScheduleOncePerPeriod", nodeId + ": fired for period " + f.fireTimeMs()
+                            + " but the next period due was " + expected);
+                }
+                long missed = (sm.lastTimestamp() - f.fireTimeMs()) / SCHEDULE_PERIOD_MS;
+                expectedFire.put(nodeId, f.fireTimeMs() + (missed + 1) * SCHEDULE_PERIOD_MS);
             }
         });
         // Like TaskRuntime after a snapshot install: the events inside it were never delivered.
@@ -178,6 +194,12 @@ final class TaskWorkload {
     void afterApply(String nodeId, StateMachine sm, Entry e, Envelope env, CommandResult result, Object before) {
         if (env.command() instanceof TaskCommand.PutSchedule && result instanceof TaskResult.Count) {
             grid.put(nodeId, Math.floorMod(sm.nextScheduleFire(QUEUE, "tick"), SCHEDULE_PERIOD_MS));
+            expectedFire.put(nodeId, sm.nextScheduleFire(QUEUE, "tick"));
+        }
+        Long due = expectedFire.get(nodeId);
+        if (due != null && sm.lastTimestamp() >= due) {
+            throw sim.failure("ScheduleOncePerPeriod", nodeId + ": entry " + e.index() + " at time "
+                    + sm.lastTimestamp() + " applied without the schedule firing for period " + due);
         }
         long[] end = ending.remove(nodeId);
         if (before == null || !(result instanceof TaskResult.Outcome o)) {
@@ -200,6 +222,9 @@ final class TaskWorkload {
             return;
         }
         acceptedCompletions++;
+        if (sim.nowMs() >= sim.options().safetyMs()) {
+            acceptedAfterHeal++;
+        }
         if (t == null || t.state() != TaskState.CLAIMED || t.claimToken() != token || t.claimSession() != env.sessionId()
                 || t.leaseDeadlineMs() <= entryTime || modelToken == null || modelToken != token) {
             throw sim.failure("NoStaleCompletion", nodeId + " accepted " + env.command().getClass().getSimpleName()
@@ -258,8 +283,15 @@ final class TaskWorkload {
                         + "; " + summary() + "; agents " + agents.values());
             }
         }
-        if (!acked.isEmpty() && acceptedCompletions == 0) {
-            throw sim.failure("TaskLiveness", acked.size() + " tasks acknowledged but no completion accepted");
+        if (ackedAfterHeal > 0 && acceptedAfterHeal == 0) {
+            StringBuilder detail = new StringBuilder();
+            for (TaskInfo t : sm.tasks(QUEUE, null, 20)) {
+                detail.append("\n    ").append(t.id()).append(' ').append(t.state()).append(" attempts=")
+                        .append(t.attempts()).append('/').append(t.maxAttempts()).append(" error=").append(t.lastError());
+            }
+            throw sim.failure("TaskLiveness", ackedAfterHeal + " tasks acknowledged after healing but no outcome"
+                    + " accepted since; "
+                    + summary() + "; stats " + sm.taskStats(QUEUE) + "; agents " + agents.values() + detail);
         }
     }
 
@@ -334,7 +366,10 @@ final class TaskWorkload {
         }
 
         private void submitLoop(int inc) {
-            if (!current(inc) || sim.nowMs() >= sim.options().safetyMs()) {
+            // A few submits go on into the healed phase: those tasks must complete once faults stop.
+            Simulator.Options o = sim.options();
+            boolean healed = sim.nowMs() >= o.safetyMs();
+            if (!current(inc) || sim.nowMs() >= o.safetyMs() + o.livenessMs() / 10) {
                 return;
             }
             String name = NAMES.get(rnd.nextInt(NAMES.size()));
@@ -343,7 +378,7 @@ final class TaskWorkload {
             outbox.add(new TaskCommand.Submit(QUEUE, name, ("p" + number).getBytes(StandardCharsets.UTF_8),
                     rnd.nextInt(3), 1 + rnd.nextInt(4), delay, key, 20, 200, 3_600_000));
             pump();
-            sim.later(50 + rnd.nextInt(400), () -> submitLoop(inc));
+            sim.later(healed ? 400 + rnd.nextInt(600) : 50 + rnd.nextInt(400), () -> submitLoop(inc));
         }
 
         /** Extends running claims' leases (and keeps the session alive) a few times per lease. */
@@ -370,7 +405,7 @@ final class TaskWorkload {
             running.put(a.taskId(), a.token());
             int inc = incarnation;
             // Mostly quick, sometimes longer than a lease (its extension must keep the claim).
-            long duration = rnd.nextInt(10) == 0 ? LEASE_MS + rnd.nextInt((int) LEASE_MS) : 10 + rnd.nextInt(300);
+            long duration = rnd.nextInt(10) == 0 ? LEASE_MS + rnd.nextInt(500) : 10 + rnd.nextInt(300);
             sim.later(duration, () -> {
                 if (!current(inc)) {
                     return; // the node died with the handler: the lease or the session ends the claim
@@ -459,7 +494,6 @@ final class TaskWorkload {
                     outbox.addFirst(new TaskCommand.RegisterWorkers(QUEUE, name, 1 + number % 3, LEASE_MS));
                 }
                 if (number == 0 && !schedulePut) {
-                    schedulePut = true;
                     outbox.add(new TaskCommand.PutSchedule(QUEUE, "tick", "a", new byte[0], SCHEDULE_PERIOD_MS, 0, 3,
                             20, 200, 3_600_000));
                 }
@@ -475,6 +509,8 @@ final class TaskWorkload {
                 return;
             } else if (r instanceof CommandResult.Rejected rj) {
                 throw sim.failure("StateMachineRejected", "agent " + nodeId + " command " + done + ": " + rj.reason());
+            } else if (done instanceof TaskCommand.PutSchedule) {
+                schedulePut = true; // until acknowledged, the next session puts it again
             } else if (r instanceof TaskResult.Submitted s) {
                 onSubmitted((TaskCommand.Submit) done, s);
             }
@@ -483,7 +519,9 @@ final class TaskWorkload {
 
         private void onSubmitted(TaskCommand.Submit cmd, TaskResult.Submitted s) {
             String key = cmd.idempotencyKey();
-            acked.putIfAbsent(s.taskId(), key);
+            if (acked.putIfAbsent(s.taskId(), key) == null && sim.nowMs() >= sim.options().safetyMs()) {
+                ackedAfterHeal++;
+            }
             if (!key.isEmpty()) {
                 Long first = idByKey.putIfAbsent(key, s.taskId());
                 if (first != null && first != s.taskId()) {
