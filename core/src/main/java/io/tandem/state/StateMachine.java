@@ -48,16 +48,16 @@ public final class StateMachine {
         default void onSessionClosed(long sessionId, String nodeId, boolean expired) {
         }
 
-        /** Lock {@code name} was granted to {@code session} with fencing {@code token}. */
-        default void onLockGranted(String name, long session, long token) {
+        /** {@code name} of {@code kind} was granted to {@code owner} of {@code session} with fencing {@code token}. */
+        default void onLockGranted(LockKind kind, String name, long session, long owner, long token) {
         }
 
-        /** {@code session} stopped waiting for lock {@code name}: its wait deadline passed. */
-        default void onLockWaitExpired(String name, long session) {
+        /** {@code owner} of {@code session} stopped waiting for {@code name}: its wait deadline passed. */
+        default void onLockWaitExpired(LockKind kind, String name, long session, long owner) {
         }
 
-        /** {@code session} no longer holds lock {@code name} ({@code why}: released, expired, ...). */
-        default void onLockReleased(String name, long session, long token, String why) {
+        /** {@code owner} of {@code session} no longer holds {@code name} ({@code why}: released, expired, ...). */
+        default void onLockReleased(LockKind kind, String name, long session, long owner, long token, String why) {
         }
     }
 
@@ -76,7 +76,7 @@ public final class StateMachine {
     private final TreeMap<Long, TreeSet<String>> ttlIndex = new TreeMap<>();
     private final TreeMap<Long, TreeSet<String>> ephemeralIndex = new TreeMap<>();
     private final ArrayDeque<WatchEvent> history = new ArrayDeque<>();
-    private final Locks locks = new Locks();
+    private final Locks locks;
 
     private static final class Session {
         final long id;
@@ -96,20 +96,21 @@ public final class StateMachine {
 
     public StateMachine(Limits limits) {
         this.limits = limits;
+        this.locks = new Locks(limits.maxKeyBytes());
         locks.setEvents(new Locks.Events() {
             @Override
-            public void granted(String name, long session, long token) {
-                listener.onLockGranted(name, session, token);
+            public void granted(LockKind kind, String name, long session, long owner, long token) {
+                listener.onLockGranted(kind, name, session, owner, token);
             }
 
             @Override
-            public void waitExpired(String name, long session) {
-                listener.onLockWaitExpired(name, session);
+            public void waitExpired(LockKind kind, String name, long session, long owner) {
+                listener.onLockWaitExpired(kind, name, session, owner);
             }
 
             @Override
-            public void released(String name, long session, long token, String why) {
-                listener.onLockReleased(name, session, token, why);
+            public void released(LockKind kind, String name, long session, long owner, long token, String why) {
+                listener.onLockReleased(kind, name, session, owner, token, why);
             }
         });
     }
@@ -380,9 +381,23 @@ public final class StateMachine {
         return lastIndex;
     }
 
-    /** Locks whose name starts with {@code prefix}, in name order (free locks without waiters are not kept). */
-    public List<LockInfo> locks(String prefix) {
-        return locks.view(prefix);
+    /**
+     * Locks, semaphores, read-write locks or elections of {@code kind} whose name starts with
+     * {@code prefix}, in name order (entries without holders and waiters are not kept).
+     */
+    public List<LockInfo> locks(LockKind kind, String prefix) {
+        return locks.view(kind, prefix, this::nodeOfSession);
+    }
+
+    /** The node that opened {@code sessionId}, or null if the session is not live. */
+    public String nodeOfSession(long sessionId) {
+        Session s = sessions.get(sessionId);
+        return s == null ? null : s.nodeId;
+    }
+
+    /** The greatest fencing token (and election term) granted so far. */
+    public long lastFencingToken() {
+        return locks.lastToken();
     }
 
     public long lastTimestamp() {
@@ -407,8 +422,9 @@ public final class StateMachine {
      * Writes the whole state. Format version 1, big-endian: u8 version, i64 lastIndex,
      * i64 lastTimestamp, i64 revision, i64 compactedRevision; i32 sessions × (i64 id, utf nodeId,
      * i64 timeout, i64 deadline, i64 acked, i32 n × (i64 seq, result)); i32 records × record;
-     * i32 events × (i64 revision, u8 type, record); locks: i64 last token, i32 locks × (utf name,
-     * i64 holder session, i64 token, i64 hold deadline, i32 waiters × (i64 session, i64 deadline,
+     * i32 events × (i64 revision, u8 type, record); locks: i64 last token, i32 entries × (u8 kind,
+     * utf name, i32 capacity, i32 grants × (i64 session, i64 owner, i32 permits, i64 token,
+     * i64 hold deadline), i32 waiters × (i64 session, i64 owner, i32 permits, i64 deadline,
      * i64 max hold)). See {@link CommandCodec} for record and result.
      */
     public void snapshot(OutputStream os) throws IOException {
