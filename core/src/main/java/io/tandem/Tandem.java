@@ -1,6 +1,14 @@
 package io.tandem;
 
 import io.tandem.data.DataStore;
+import io.tandem.leader.LeaderElection;
+import io.tandem.lock.DistributedLock;
+import io.tandem.lock.DistributedReadWriteLock;
+import io.tandem.lock.DistributedSemaphore;
+import io.tandem.lock.LockService;
+import io.tandem.lock.LockServiceAccess;
+import io.tandem.state.LockInfo;
+import io.tandem.state.LockKind;
 import io.tandem.node.Clock;
 import io.tandem.node.NodeOptions;
 import io.tandem.node.NodeStatus;
@@ -48,6 +56,7 @@ public final class Tandem implements AutoCloseable {
     private final RaftNode node;
     private final ExecutorService callbacks;
     private final DataStore data;
+    private final LockService locks;
     private final ClientService clients;
     private volatile boolean closed;
 
@@ -56,6 +65,7 @@ public final class Tandem implements AutoCloseable {
         this.node = node;
         this.callbacks = callbacks;
         this.data = new DataStore(node, config.maxKeyBytes(), config.maxValueBytes(), callbacks);
+        this.locks = new LockService(node, callbacks, config.requestTimeout().toMillis(), config.maxKeyBytes());
         // Tools outside the cluster (the CLI) reach this node over its transport port: see Wire.ClientRequest.
         this.clients = new ClientService(config.nodeId(), data, node::status, transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
@@ -114,7 +124,7 @@ public final class Tandem implements AutoCloseable {
                 config.sessionTimeout().toMillis(), config.snapshotEveryEntries(), config.requestTimeout().toMillis(),
                 Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), 100_000, 50_000, config.voterCount(),
                 new StateMachine.Limits(config.maxKeyBytes(), config.maxValueBytes(), config.watchHistoryEvents(),
-                        100_000, 1_000, 3_600_000));
+                        100_000, 1_000, 3_600_000), config.sessionSafetyMargin().toMillis());
         RaftNode node = new RaftNode(opt, storage, transport, Clock.SYSTEM, new SplittableRandom(new SecureRandom()
                 .nextLong()), callbacks);
         Tandem t = new Tandem(config, node, callbacks, transport);
@@ -183,6 +193,39 @@ public final class Tandem implements AutoCloseable {
         return data;
     }
 
+    /** A cluster-wide lock bound to this node's session, with fencing tokens. */
+    public DistributedLock lock(String name) {
+        requireOpen();
+        return DistributedLock.mutex(locks, name);
+    }
+
+    /** A cluster-wide counting semaphore of {@code permits} permits; every user must pass the same number. */
+    public DistributedSemaphore semaphore(String name, int permits) {
+        requireOpen();
+        return new DistributedSemaphore(locks, name, permits);
+    }
+
+    /** A cluster-wide read-write lock (many readers or one writer, FIFO, fenced). */
+    public DistributedReadWriteLock readWriteLock(String name) {
+        requireOpen();
+        return new DistributedReadWriteLock(locks, name);
+    }
+
+    /** Leader election for {@code group}. */
+    public LeaderElection leader(String group) {
+        requireOpen();
+        return new LeaderElection(locks, group);
+    }
+
+    /**
+     * Every lock-like entry of {@code kind} whose name starts with {@code prefix}: holders with
+     * their tokens (terms, for elections) and waiters in order.
+     */
+    public java.util.List<LockInfo> locks(LockKind kind, String prefix) {
+        requireOpen();
+        return DataStore.join(LockServiceAccess.list(locks, kind, prefix, true));
+    }
+
     /** This node's view of the cluster. */
     public NodeStatus status() {
         requireOpen();
@@ -210,6 +253,7 @@ public final class Tandem implements AutoCloseable {
             return;
         }
         closed = true;
+        locks.close(); // leases end here, before the session closes and the cluster grants them on
         try {
             if (node.readyFuture().isDone() && !node.readyFuture().isCompletedExceptionally()) {
                 node.transferLeadershipAway().get(1, TimeUnit.SECONDS);

@@ -44,6 +44,7 @@ public final class TandemConfig {
     private final int electionTimeoutTicks;
     private final int heartbeatTicks;
     private final Duration sessionTimeout;
+    private final Duration sessionSafetyMargin;
     private final Duration requestTimeout;
     private final int voterCount;
     private final long snapshotEveryEntries;
@@ -65,6 +66,8 @@ public final class TandemConfig {
         this.electionTimeoutTicks = b.electionTimeoutTicks;
         this.heartbeatTicks = b.heartbeatTicks;
         this.sessionTimeout = b.sessionTimeout;
+        this.sessionSafetyMargin = b.sessionSafetyMargin != null ? b.sessionSafetyMargin
+                : Duration.ofMillis(Math.max(1, b.sessionTimeout.toMillis() / 4));
         this.requestTimeout = b.requestTimeout;
         this.voterCount = b.voterCount;
         this.snapshotEveryEntries = b.snapshotEveryEntries;
@@ -129,6 +132,14 @@ public final class TandemConfig {
 
     public Duration requestTimeout() {
         return requestTimeout;
+    }
+
+    /**
+     * How long before the cluster could expire this node's session the node itself treats its
+     * locks and leaderships as lost (default: a quarter of the session timeout).
+     */
+    public Duration sessionSafetyMargin() {
+        return sessionSafetyMargin;
     }
 
     public int voterCount() {
@@ -255,6 +266,11 @@ public final class TandemConfig {
                 b.sessionTimeout(Duration.ofMillis(parseLong(key, v)));
             }
         },
+        SESSION_SAFETY_MARGIN_MS("tandem.session-safety-margin-ms") {
+            void apply(Builder b, String v) {
+                b.sessionSafetyMargin(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
         REQUEST_TIMEOUT_MS("tandem.request-timeout-ms") {
             void apply(Builder b, String v) {
                 b.requestTimeout(Duration.ofMillis(parseLong(key, v)));
@@ -311,6 +327,7 @@ public final class TandemConfig {
         private int electionTimeoutTicks = 10;
         private int heartbeatTicks = 1;
         private Duration sessionTimeout = Duration.ofSeconds(5);
+        private Duration sessionSafetyMargin;
         private Duration requestTimeout = Duration.ofSeconds(10);
         private int voterCount = 3;
         private long snapshotEveryEntries = 10_000;
@@ -408,6 +425,16 @@ public final class TandemConfig {
             return this;
         }
 
+        /**
+         * This node treats its locks and leaderships as lost when it has not renewed its session
+         * for (session timeout − this margin), before the cluster can hand them to anyone else.
+         * Must exceed the worst clock offset between nodes. Default: a quarter of the session timeout.
+         */
+        public Builder sessionSafetyMargin(Duration v) {
+            sessionSafetyMargin = v;
+            return this;
+        }
+
         /** Calls fail with {@link TandemTimeoutException} after this long. Default 10 s. */
         public Builder requestTimeout(Duration v) {
             requestTimeout = v;
@@ -472,6 +499,10 @@ public final class TandemConfig {
             require(sessionTimeout.toMillis() >= 2 * electionMs, "sessionTimeout (" + sessionTimeout.toMillis()
                     + " ms) must be at least twice the election timeout (" + electionMs + " ms), or every leader"
                     + " change would expire sessions");
+            require(sessionSafetyMargin == null || (sessionSafetyMargin.toMillis() >= 1
+                    && sessionSafetyMargin.toMillis() < sessionTimeout.toMillis() / 2), "sessionSafetyMargin ("
+                    + (sessionSafetyMargin == null ? 0 : sessionSafetyMargin.toMillis()) + " ms) must be at least 1 ms"
+                    + " and below half the session timeout (" + sessionTimeout.toMillis() + " ms)");
             require(requestTimeout.toMillis() >= 100, "requestTimeout (" + requestTimeout.toMillis()
                     + " ms) must be at least 100 ms");
             require(voterCount >= 1 && voterCount <= 9, "voterCount (" + voterCount + ") must be between 1 and 9"

@@ -22,6 +22,7 @@ import io.tandem.state.Command;
 import io.tandem.state.CommandCodec;
 import io.tandem.state.CommandResult;
 import io.tandem.state.Envelope;
+import io.tandem.state.LockKind;
 import io.tandem.state.StateMachine;
 import io.tandem.storage.LogEntry;
 import io.tandem.storage.MetaStore;
@@ -113,7 +114,11 @@ public final class RaftNode implements AutoCloseable {
     private long openSentNanos;
     private long nextSequence;
     private long lastKeepAliveNanos;
-    private long lastConfirmedKeepAliveNanos;
+    private final SessionLease lease;
+    private volatile long publicSessionId;
+    private volatile long validUntilNanos;
+    private boolean atRiskSignalled;
+    private final List<Consumer<Long>> sessionAtRiskListeners = new ArrayList<>();
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
     private final ArrayDeque<Pending> waitingForSession = new ArrayDeque<>();
     private final List<Pending> toSend = new ArrayList<>();
@@ -140,6 +145,9 @@ public final class RaftNode implements AutoCloseable {
         final long deadlineNanos;
         long sequence;
         long lastSentNanos;
+        /** When this command first left the node: any copy of it is stamped after this. */
+        long firstSentNanos;
+        boolean sent;
         byte[] payload;
         /** In {@code toSend} already: keeps re-queueing O(1) when thousands are pending. */
         boolean queued;
@@ -165,6 +173,7 @@ public final class RaftNode implements AutoCloseable {
         this.inbox = new ArrayBlockingQueue<>(opt.inboxCapacity());
         this.sm = new StateMachine(opt.limits());
         this.formation = new Formation(opt, this::sendTo);
+        this.lease = new SessionLease(opt.sessionTimeoutMs(), opt.sessionSafetyMarginMs());
         this.sm.setListener(new StateMachine.Listener() {
             @Override
             public void onEvent(io.tandem.state.WatchEvent event) {
@@ -177,6 +186,28 @@ public final class RaftNode implements AutoCloseable {
             public void onSessionClosed(long id, String nodeId, boolean expired) {
                 for (StateMachine.Listener l : listeners) {
                     l.onSessionClosed(id, nodeId, expired);
+                }
+            }
+
+            @Override
+            public void onLockGranted(LockKind kind, String name, long session, String nodeId, long owner,
+                                      long token) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onLockGranted(kind, name, session, nodeId, owner, token);
+                }
+            }
+
+            @Override
+            public void onLockWaitExpired(LockKind kind, String name, long session, long owner) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onLockWaitExpired(kind, name, session, owner);
+                }
+            }
+
+            @Override
+            public void onLockReleased(LockKind kind, String name, long session, long owner, long token, String why) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onLockReleased(kind, name, session, owner, token, why);
                 }
             }
         });
@@ -260,6 +291,44 @@ public final class RaftNode implements AutoCloseable {
      */
     public void onClientMessage(MessageHandler handler) {
         this.clientHandler = handler;
+    }
+
+    /**
+     * Called on the loop thread with the session id when this node has not been able to renew its
+     * session for (session timeout − safety margin), measured by the monotonic clock from when the
+     * last confirmed command was first sent: the cluster may expire the session soon, so whatever
+     * depends on it (locks, leaderships) must be treated as lost now. Signalled once per lapse.
+     */
+    public void onSessionAtRisk(Consumer<Long> listener) {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        Runnable add = () -> {
+            sessionAtRiskListeners.add(listener);
+            f.complete(null);
+        };
+        if (!loop.isAlive() && running) {
+            add.run();
+            return;
+        }
+        enqueue(add, f);
+        f.join();
+    }
+
+    /** This node's current session id, 0 while it has none. Any thread. */
+    public long sessionId() {
+        return publicSessionId;
+    }
+
+    /**
+     * Until when (by {@link Clock#monotonicNanos()}) this node may rely on its session: the first
+     * send time of the last command the cluster confirmed, plus session timeout minus safety
+     * margin. Computed from send times, so a pause (GC, SIGSTOP) cannot stretch it. Any thread.
+     */
+    public long sessionValidUntilNanos() {
+        return validUntilNanos;
+    }
+
+    public Clock clock() {
+        return clock;
     }
 
     /** Called on the loop thread with the old session id when this node's session is lost. */
@@ -843,10 +912,20 @@ public final class RaftNode implements AutoCloseable {
             onSessionLost();
             return;
         }
-        if (p.command instanceof Command.KeepAlive) {
-            lastConfirmedKeepAliveNanos = Math.max(lastConfirmedKeepAliveNanos, p.lastSentNanos);
+        // The session was live when this command applied, and the command was stamped after it first left.
+        if (p.sent) {
+            confirmSession(p.firstSentNanos);
         }
         callbacks.execute(() -> p.future.complete(result));
+    }
+
+    private void confirmSession(long firstSentNanos) {
+        lease.confirmed(firstSentNanos);
+        validUntilNanos = lease.validUntilNanos();
+        if (atRiskSignalled && clock.monotonicNanos() - lease.validUntilNanos() < 0) {
+            atRiskSignalled = false;
+            LOG.info("node {}: session {} confirmed again", opt.nodeId(), sessionId);
+        }
     }
 
     private void onSessionOpened(CommandResult result) {
@@ -857,8 +936,11 @@ public final class RaftNode implements AutoCloseable {
             return;
         }
         sessionId = opened.sessionId();
+        publicSessionId = sessionId;
         nextSequence = 0;
-        lastConfirmedKeepAliveNanos = openSentNanos;
+        lease.opened(openSentNanos);
+        validUntilNanos = lease.validUntilNanos();
+        atRiskSignalled = false;
         lastKeepAliveNanos = clock.monotonicNanos();
         LOG.info("node {}: session {} open (timeout {} ms)", opt.nodeId(), sessionId, opened.timeoutMs());
         while (!waitingForSession.isEmpty()) {
@@ -872,6 +954,8 @@ public final class RaftNode implements AutoCloseable {
         LOG.warn("node {}: session {} expired in the cluster; everything it owned was released. Opening a new one",
                 opt.nodeId(), lost);
         sessionId = 0;
+        publicSessionId = 0;
+        validUntilNanos = Long.MIN_VALUE;
         SessionExpiredException e = new SessionExpiredException("node " + opt.nodeId() + ": session " + lost
                 + " expired before the command applied; it did not run. Retry it");
         for (Pending p : pending.values()) {
@@ -916,6 +1000,10 @@ public final class RaftNode implements AutoCloseable {
         for (Pending p : toSend) {
             p.queued = false;
             p.lastSentNanos = now;
+            if (!p.sent) {
+                p.sent = true;
+                p.firstSentNanos = now;
+            }
             batch.add(p.payload);
             if (batch.size() == MAX_PROPOSALS_PER_BATCH) {
                 dispatch(batch);
@@ -987,6 +1075,16 @@ public final class RaftNode implements AutoCloseable {
         }
         if (sessionId != 0) {
             pendingOpen = null;
+            if (!atRiskSignalled && now - lease.validUntilNanos() >= 0) {
+                atRiskSignalled = true;
+                LOG.warn("node {}: session {} not confirmed for {} ms (timeout {} ms, safety margin {} ms); treating"
+                        + " its locks and leaderships as lost", opt.nodeId(), sessionId,
+                        (now - lease.confirmedSentNanos()) / 1_000_000, opt.sessionTimeoutMs(),
+                        opt.sessionSafetyMarginMs());
+                for (Consumer<Long> l : sessionAtRiskListeners) {
+                    l.accept(sessionId);
+                }
+            }
             if (now - lastKeepAliveNanos >= ms(opt.sessionTimeoutMs()) / 3) {
                 lastKeepAliveNanos = now;
                 Pending p = new Pending(new Command.KeepAlive(), new CompletableFuture<>(),

@@ -48,8 +48,11 @@ public final class StateMachine {
         default void onSessionClosed(long sessionId, String nodeId, boolean expired) {
         }
 
-        /** {@code name} of {@code kind} was granted to {@code owner} of {@code session} with fencing {@code token}. */
-        default void onLockGranted(LockKind kind, String name, long session, long owner, long token) {
+        /**
+         * {@code name} of {@code kind} was granted to {@code owner} of {@code session} (opened by
+         * {@code nodeId}) with fencing {@code token} — for an election, the term.
+         */
+        default void onLockGranted(LockKind kind, String name, long session, String nodeId, long owner, long token) {
         }
 
         /** {@code owner} of {@code session} stopped waiting for {@code name}: its wait deadline passed. */
@@ -100,7 +103,7 @@ public final class StateMachine {
         locks.setEvents(new Locks.Events() {
             @Override
             public void granted(LockKind kind, String name, long session, long owner, long token) {
-                listener.onLockGranted(kind, name, session, owner, token);
+                listener.onLockGranted(kind, name, session, nodeOfSession(session), owner, token);
             }
 
             @Override

@@ -22,7 +22,7 @@ class LocksTest {
     LocksTest() {
         sm.setListener(new StateMachine.Listener() {
             @Override
-            public void onLockGranted(LockKind kind, String name, long session, long owner, long token) {
+            public void onLockGranted(LockKind kind, String name, long session, String nodeId, long owner, long token) {
                 events.add("granted " + name + " " + session + " " + token);
             }
 
