@@ -67,7 +67,8 @@ public final class Tandem implements AutoCloseable {
         this.data = new DataStore(node, config.maxKeyBytes(), config.maxValueBytes(), callbacks);
         this.locks = new LockService(node, callbacks, config.requestTimeout().toMillis(), config.maxKeyBytes());
         // Tools outside the cluster (the CLI) reach this node over its transport port: see Wire.ClientRequest.
-        this.clients = new ClientService(config.nodeId(), data, node::status, transport, Clock.SYSTEM,
+        this.clients = new ClientService(config.nodeId(), data, node::status,
+                (kind, prefix) -> LockServiceAccess.list(locks, kind, prefix, true), transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
         node.onClientMessage(clients::onMessage);
     }

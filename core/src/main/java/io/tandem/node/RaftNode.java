@@ -941,7 +941,9 @@ public final class RaftNode implements AutoCloseable {
         lease.opened(openSentNanos);
         validUntilNanos = lease.validUntilNanos();
         atRiskSignalled = false;
-        lastKeepAliveNanos = clock.monotonicNanos();
+        // The lease counts from when the open request first left, which may be long ago if the
+        // cluster was still forming: renew at the next tick rather than a third of a timeout later.
+        lastKeepAliveNanos = clock.monotonicNanos() - ms(opt.sessionTimeoutMs());
         LOG.info("node {}: session {} open (timeout {} ms)", opt.nodeId(), sessionId, opened.timeoutMs());
         while (!waitingForSession.isEmpty()) {
             assignAndQueue(waitingForSession.poll());
@@ -1059,6 +1061,14 @@ public final class RaftNode implements AutoCloseable {
         }
         if (pendingOpen != null && sessionId == 0) {
             queue(pendingOpen);
+        }
+        if (sessionId != 0) {
+            // Unanswered keep-alives keep their first send time (the conservative rule), so renew
+            // with a fresh one at once: a fail-over should not eat into the session's lease.
+            long now = clock.monotonicNanos();
+            lastKeepAliveNanos = now;
+            assignAndQueue(new Pending(new Command.KeepAlive(), new CompletableFuture<>(),
+                    now + ms(opt.sessionTimeoutMs())));
         }
     }
 

@@ -57,7 +57,7 @@ public final class Wire {
      * The operations of the client protocol. Kryo writes an enum as its ordinal, so new
      * operations are appended at the end only; reordering is a wire-format change.
      */
-    public enum ClientOp { STATUS, GET, PUT, DELETE, LIST, WATCH, WATCH_RENEW, WATCH_CANCEL }
+    public enum ClientOp { STATUS, GET, PUT, DELETE, LIST, WATCH, WATCH_RENEW, WATCH_CANCEL, LOCKS, LEADERS }
 
     /**
      * One client request; the node answers with exactly one {@link ClientResponse} carrying the
