@@ -94,6 +94,48 @@ class LockIntegrationTest {
     }
 
     @Test
+    void aPausedHoldersLeaseTurnsInvalidByItsOwnClockBeforeTheLockIsGrantedElsewhere() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(10));
+            String holderId = leader.equals("n1") ? "n2" : "n1";
+            String waiterId = leader.equals("n3") ? "n2" : "n3";
+            LockLease lease = c.node(holderId).lock("pause").acquire();
+            CompletableFuture<LockLease> next = c.node(waiterId).lock("pause").acquireAsync();
+            LocalCluster.await(Duration.ofSeconds(5), () -> c.node(waiterId).locks(LockKind.LOCK, "pause").stream()
+                    .anyMatch(i -> i.waiters().size() == 1), "the waiter queued");
+            // Stall the holder's event loop for 3 s, longer than the 2 s session timeout: like a GC
+            // pause, nothing on that node runs — no keep-alive, no lost() signal, no event.
+            CountDownLatch stalled = new CountDownLatch(1);
+            c.node(holderId).runtime().read(false, sm -> {
+                stalled.countDown();
+                java.util.concurrent.locks.LockSupport.parkNanos(3_000_000_000L);
+                return null;
+            });
+            assertTrue(stalled.await(5, TimeUnit.SECONDS));
+            long invalidAt = 0;
+            long grantedAt = 0;
+            long deadline = System.nanoTime() + 6_000_000_000L;
+            while ((invalidAt == 0 || grantedAt == 0) && System.nanoTime() < deadline) {
+                long now = System.nanoTime();
+                if (invalidAt == 0 && !lease.isValid()) {
+                    invalidAt = now;
+                }
+                if (grantedAt == 0 && next.isDone()) {
+                    grantedAt = now;
+                }
+                Thread.onSpinWait();
+            }
+            assertTrue(invalidAt != 0 && grantedAt != 0, "invalid " + invalidAt + ", granted " + grantedAt);
+            System.out.printf("MEASURED stalled holder: lease invalid %d ms before the lock was granted elsewhere%n",
+                    (grantedAt - invalidAt) / 1_000_000);
+            assertTrue(invalidAt < grantedAt, "isValid() still said true when the lock was granted elsewhere");
+            assertTrue(next.get().fencingToken() > lease.fencingToken());
+            assertEquals("session not renewed within the session timeout minus the safety margin",
+                    lease.lost().get(10, TimeUnit.SECONDS), "lost() fires once the node runs again");
+        }
+    }
+
+    @Test
     void tryAcquireTimesOutByEntryTimeAndLeavesNoGhostWaiter() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
             LockLease held = c.node("n1").lock("x").acquire();
