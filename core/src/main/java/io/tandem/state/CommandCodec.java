@@ -24,6 +24,7 @@ import java.io.UncheckedIOException;
  * Delete (11): utf key, i64 expectedVersion
  * AcquireLock (30): utf name, i64 waitMs, i64 maxHoldMs    ReleaseLock (31): utf name, i64 token
  * CancelLockWait (32): utf name
+ * ReserveTimestampWindow (50): i64 upTo
  * utf = u16 length + modified UTF-8
  * </pre>
  */
@@ -86,6 +87,8 @@ public final class CommandCodec {
             out.writeLong(r.token());
         } else if (c instanceof Command.CancelLockWait w) {
             out.writeUTF(w.name());
+        } else if (c instanceof Command.ReserveTimestampWindow t) {
+            out.writeLong(t.upTo());
         }
         // KeepAlive, CloseSession and Tick carry no fields.
     }
@@ -102,6 +105,7 @@ public final class CommandCodec {
             case 30 -> new Command.AcquireLock(in.readUTF(), in.readLong(), in.readLong());
             case 31 -> new Command.ReleaseLock(in.readUTF(), in.readLong());
             case 32 -> new Command.CancelLockWait(in.readUTF());
+            case 50 -> new Command.ReserveTimestampWindow(in.readLong());
             default -> throw new IOException("unknown command code " + code);
         };
     }
@@ -137,6 +141,9 @@ public final class CommandCodec {
         } else if (r instanceof CommandResult.LockReleased rl) {
             out.writeUTF(rl.name());
             out.writeBoolean(rl.released());
+        } else if (r instanceof CommandResult.TimestampWindow tw) {
+            out.writeLong(tw.from());
+            out.writeLong(tw.upTo());
         }
         // Done carries no fields.
     }
@@ -155,6 +162,7 @@ public final class CommandCodec {
             case 9 -> new CommandResult.LockQueued(in.readUTF(), in.readInt());
             case 10 -> new CommandResult.LockNotAcquired(in.readUTF());
             case 11 -> new CommandResult.LockReleased(in.readUTF(), in.readBoolean());
+            case 30 -> new CommandResult.TimestampWindow(in.readLong(), in.readLong());
             default -> throw new IOException("unknown result code " + code);
         };
     }

@@ -77,6 +77,8 @@ public final class StateMachine {
     private final TreeMap<Long, TreeSet<String>> ephemeralIndex = new TreeMap<>();
     private final ArrayDeque<WatchEvent> history = new ArrayDeque<>();
     private final Locks locks = new Locks();
+    /** The highest timestamp-oracle window bound ever committed (time section of the snapshot). */
+    private long timestampWindowMax;
 
     private static final class Session {
         final long id;
@@ -180,6 +182,8 @@ public final class StateMachine {
             return locks.release(s.id, r, lastTimestamp, sessions::containsKey);
         } else if (cmd instanceof Command.CancelLockWait c) {
             return locks.cancel(s.id, c);
+        } else if (cmd instanceof Command.ReserveTimestampWindow t) {
+            return reserveTimestampWindow(t);
         }
         return new CommandResult.Done(); // KeepAlive and Tick: the deadline moved above
     }
@@ -223,6 +227,22 @@ public final class StateMachine {
         }
         locks.sessionClosed(s.id, expired, lastTimestamp, sessions::containsKey);
         listener.onSessionClosed(s.id, s.nodeId, expired);
+    }
+
+    // ------------------------------------------------------------------ timestamp oracle
+
+    private CommandResult reserveTimestampWindow(Command.ReserveTimestampWindow t) {
+        long from = timestampWindowMax + 1;
+        if (t.upTo() < from) {
+            return new CommandResult.TimestampWindow(from, timestampWindowMax); // empty: ask above the max
+        }
+        timestampWindowMax = t.upTo();
+        return new CommandResult.TimestampWindow(from, t.upTo());
+    }
+
+    /** The highest timestamp-oracle window bound committed so far (0 before any). */
+    public long timestampWindowMax() {
+        return timestampWindowMax;
     }
 
     // ------------------------------------------------------------------ records
@@ -409,7 +429,8 @@ public final class StateMachine {
      * i64 timeout, i64 deadline, i64 acked, i32 n × (i64 seq, result)); i32 records × record;
      * i32 events × (i64 revision, u8 type, record); locks: i64 last token, i32 locks × (utf name,
      * i64 holder session, i64 token, i64 hold deadline, i32 waiters × (i64 session, i64 deadline,
-     * i64 max hold)). See {@link CommandCodec} for record and result.
+     * i64 max hold)); time (a section at the end): i64 timestamp window max, the highest
+     * timestamp-oracle bound ever committed. See {@link CommandCodec} for record and result.
      */
     public void snapshot(OutputStream os) throws IOException {
         DataOutputStream out = new DataOutputStream(os);
@@ -442,6 +463,7 @@ public final class StateMachine {
             CommandCodec.writeRecord(out, e.record());
         }
         locks.write(out);
+        out.writeLong(timestampWindowMax);
         out.flush();
     }
 
@@ -485,5 +507,6 @@ public final class StateMachine {
             history.addLast(new WatchEvent(rev, type, CommandCodec.readRecord(in)));
         }
         locks.read(in);
+        timestampWindowMax = in.readLong();
     }
 }
