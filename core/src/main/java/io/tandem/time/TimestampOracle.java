@@ -158,13 +158,16 @@ public final class TimestampOracle implements AutoCloseable {
      * in the window's term; 0 otherwise. Lock-free, allocation-free.
      */
     long tryServe(int count) {
-        lastUsedNanos = monotonicNanos.getAsLong();
+        long now = monotonicNanos.getAsLong();
+        if (now - lastUsedNanos > 100_000_000L) {
+            lastUsedNanos = now; // rarely: a volatile write on every call would bounce a cache line between callers
+        }
         Window w = window;
         if (w == null) {
             return 0;
         }
         RaftNode.LeaderLease l = node.leaderLease();
-        if (l.term() != w.term() || !l.validAt(monotonicNanos.getAsLong())) {
+        if (l.term() != w.term() || !l.validAt(now)) {
             kick();
             return 0;
         }
@@ -372,40 +375,57 @@ public final class TimestampOracle implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
+        boolean answered = false;
+        try {
+            answered = forward(v, batch);
+        } finally {
+            if (!answered) {
+                // Put them back in front, in order: a later batch must not overtake them.
+                List<Waiter> rest = new ArrayList<>(batch);
+                Waiter x;
+                while ((x = waiters.poll()) != null) {
+                    rest.add(x);
+                }
+                waiters.addAll(rest);
+                again.set(true);
+            }
+        }
+        if (!waiters.isEmpty()) {
+            again.set(true);
+        }
+    }
+
+    /** Sends one batch to the leader and completes it from the answer; false if it was not served. */
+    private boolean forward(RaftNode.LeaderView v, List<Waiter> batch) throws InterruptedException {
+        long total = 0;
+        for (Waiter b : batch) {
+            total += b.count;
+        }
         Inflight in = new Inflight(nextRequestId.incrementAndGet(), batch, new CompletableFuture<>());
         inflight = in;
-        send(v.leaderAddress(), new Wire.TimestampRequest(in.id(), self.toString(), nodeId, (int) total));
         Wire.TimestampResponse resp = null;
         try {
+            send(v.leaderAddress(), new Wire.TimestampRequest(in.id(), self.toString(), nodeId, (int) total));
             resp = in.answer().get(retryMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
             LOG.debug("node {}: no timestamp answer from {} within {} ms; asking again", nodeId, v.leaderId(), retryMs);
         } finally {
             inflight = null;
         }
-        if (resp == null || resp.first() == 0) {
-            // Put them back in front, in order: a later batch must not overtake them.
-            List<Waiter> rest = new ArrayList<>(batch);
-            Waiter x;
-            while ((x = waiters.poll()) != null) {
-                rest.add(x);
-            }
-            waiters.addAll(rest);
-            if (resp != null) {
-                LOG.debug("node {}: leader could not serve timestamps: {}", nodeId, resp.error());
-                pause();
-            }
-            again.set(true);
-            return;
+        if (resp == null) {
+            return false;
+        }
+        if (resp.first() == 0) {
+            LOG.debug("node {}: leader could not serve timestamps: {}", nodeId, resp.error());
+            pause();
+            return false;
         }
         long next = resp.first();
         for (Waiter b : batch) {
             complete(b, next);
             next += b.count;
         }
-        if (!waiters.isEmpty()) {
-            again.set(true);
-        }
+        return true;
     }
 
     private void expireWaiters() {
