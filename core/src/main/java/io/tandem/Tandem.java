@@ -28,6 +28,7 @@ import io.tandem.storage.SegmentedRaftLogConfig;
 import io.tandem.transport.NettyTransport;
 import io.tandem.transport.Transport;
 import io.tandem.transport.TransportConfig;
+import io.tandem.time.ClusterTime;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,10 +59,18 @@ public final class Tandem implements AutoCloseable {
     private final DataStore data;
     private final LockService locks;
     private final ClientService clients;
+    private final ClusterTime time;
     private volatile boolean closed;
 
-    private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks, Transport transport) {
+    private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks, Transport transport,
+                   ClusterTime.Clocks clocks) {
         this.config = config;
+        long tickMs = config.tick().toMillis();
+        // The oracle's leader lease: 80% of the minimum election timeout less two ticks of margin.
+        long leaseNanos = TimeUnit.MILLISECONDS.toNanos(tickMs * Math.max(1, config.electionTimeoutTicks() - 2)) * 4 / 5;
+        this.time = new ClusterTime(config.nodeId(), config.advertise(), clocks, node, transport, leaseNanos,
+                Math.max(10, tickMs), config.requestTimeout().toMillis(),
+                Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), callbacks);
         this.node = node;
         this.callbacks = callbacks;
         this.data = new DataStore(node, config.maxKeyBytes(), config.maxValueBytes(), callbacks);
@@ -71,6 +80,7 @@ public final class Tandem implements AutoCloseable {
                 (kind, prefix) -> LockServiceAccess.list(locks, kind, prefix, true), transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
         node.onClientMessage(clients::onMessage);
+        clients.statusExtension(() -> io.tandem.time.TimeStatusText.of(time.status()));
     }
 
     public static TandemConfig.Builder builder() {
@@ -126,9 +136,11 @@ public final class Tandem implements AutoCloseable {
                 Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), 100_000, 50_000, config.voterCount(),
                 new StateMachine.Limits(config.maxKeyBytes(), config.maxValueBytes(), config.watchHistoryEvents(),
                         100_000, 1_000, 3_600_000), config.sessionSafetyMargin().toMillis());
+        ClusterTime.Clocks clocks = ClusterTime.clocks(config.ntpServers(), config.ntpRefresh(),
+                config.maxClockOffset().toMillis(), config.dataDir().orElse(null));
         RaftNode node = new RaftNode(opt, storage, transport, Clock.SYSTEM, new SplittableRandom(new SecureRandom()
-                .nextLong()), callbacks);
-        Tandem t = new Tandem(config, node, callbacks, transport);
+                .nextLong()), callbacks, clocks.hlc());
+        Tandem t = new Tandem(config, node, callbacks, transport, clocks);
         node.start();
         return t;
     }
@@ -227,6 +239,12 @@ public final class Tandem implements AutoCloseable {
         return DataStore.join(LockServiceAccess.list(locks, kind, prefix, true));
     }
 
+    /** The node's clocks: NTP offset, hybrid logical clock, cluster timestamp oracle. */
+    public ClusterTime time() {
+        requireOpen();
+        return time;
+    }
+
     /** This node's view of the cluster. */
     public NodeStatus status() {
         requireOpen();
@@ -268,6 +286,7 @@ public final class Tandem implements AutoCloseable {
                     config.nodeId(), e.toString(), config.sessionTimeout().toMillis());
         } finally {
             clients.close();
+            time.close();
             node.close();
             callbacks.shutdown();
         }

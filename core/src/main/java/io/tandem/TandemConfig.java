@@ -52,6 +52,9 @@ public final class TandemConfig {
     private final int maxValueBytes;
     private final int watchHistoryEvents;
     private final TlsConfig tls;
+    private final List<String> ntpServers;
+    private final Duration ntpRefresh;
+    private final Duration maxClockOffset;
 
     private TandemConfig(Builder b, Endpoint advertise, List<Endpoint> seeds) {
         this.nodeId = b.nodeId;
@@ -75,6 +78,9 @@ public final class TandemConfig {
         this.maxValueBytes = b.maxValueBytes;
         this.watchHistoryEvents = b.watchHistoryEvents;
         this.tls = b.tls;
+        this.ntpServers = List.copyOf(b.ntpServers);
+        this.ntpRefresh = b.ntpRefresh;
+        this.maxClockOffset = b.maxClockOffset;
     }
 
     public static Builder builder() {
@@ -164,6 +170,20 @@ public final class TandemConfig {
 
     public Optional<TlsConfig> tls() {
         return Optional.ofNullable(tls);
+    }
+
+    /** NTP servers (host or host:port); empty = offset 0, the local clock trusted as is. */
+    public List<String> ntpServers() {
+        return ntpServers;
+    }
+
+    public Duration ntpRefresh() {
+        return ntpRefresh;
+    }
+
+    /** A remote HLC timestamp further ahead than this is refused and reported as skew. */
+    public Duration maxClockOffset() {
+        return maxClockOffset;
     }
 
     /**
@@ -285,6 +305,21 @@ public final class TandemConfig {
             void apply(Builder b, String v) {
                 b.snapshotEveryEntries(parseLong(key, v));
             }
+        },
+        NTP_SERVERS("tandem.ntp-servers") {
+            void apply(Builder b, String v) {
+                b.ntpServers(v.split("\\s*,\\s*"));
+            }
+        },
+        NTP_REFRESH_MS("tandem.ntp-refresh-ms") {
+            void apply(Builder b, String v) {
+                b.ntpRefresh(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        MAX_CLOCK_OFFSET_MS("tandem.max-clock-offset-ms") {
+            void apply(Builder b, String v) {
+                b.maxClockOffset(Duration.ofMillis(parseLong(key, v)));
+            }
         };
 
         final String key;
@@ -335,6 +370,9 @@ public final class TandemConfig {
         private int maxValueBytes = 1 << 20;
         private int watchHistoryEvents = 100_000;
         private TlsConfig tls;
+        private final List<String> ntpServers = new ArrayList<>();
+        private Duration ntpRefresh = Duration.ofSeconds(64);
+        private Duration maxClockOffset = Duration.ofMillis(500);
 
         private Builder() {
         }
@@ -472,6 +510,32 @@ public final class TandemConfig {
             return this;
         }
 
+        /** NTP servers, host or host:port (default port 123). Default none: offset 0. */
+        public Builder ntpServers(String... servers) {
+            ntpServers.clear();
+            for (String s : servers) {
+                if (s != null && !s.isBlank()) {
+                    ntpServers.add(s.trim());
+                }
+            }
+            return this;
+        }
+
+        /** Between two NTP rounds when servers answer (back-off from 1 s while they do not). Default 64 s. */
+        public Builder ntpRefresh(Duration v) {
+            ntpRefresh = v;
+            return this;
+        }
+
+        /**
+         * The largest clock offset between nodes the cluster tolerates: a remote HLC timestamp
+         * further ahead is refused, counted and reported as skew. Default 500 ms.
+         */
+        public Builder maxClockOffset(Duration v) {
+            maxClockOffset = v;
+            return this;
+        }
+
         /** Builds the configuration and starts the node; see {@link Tandem#start(TandemConfig)}. */
         public Tandem start() {
             return Tandem.start(build());
@@ -513,6 +577,14 @@ public final class TandemConfig {
             require(maxValueBytes >= 1 && maxValueBytes <= 16 << 20, "maxValueBytes (" + maxValueBytes
                     + ") must be between 1 and 16 MiB");
             require(watchHistoryEvents >= 100, "watchHistoryEvents (" + watchHistoryEvents + ") must be >= 100");
+            require(ntpRefresh.toMillis() >= 1000, "ntpRefresh (" + ntpRefresh.toMillis() + " ms) must be at least"
+                    + " 1000 ms");
+            require(maxClockOffset.toMillis() >= 1 && maxClockOffset.toMillis() <= 60_000, "maxClockOffset ("
+                    + maxClockOffset.toMillis() + " ms) must be between 1 and 60000 ms");
+            for (String server : ntpServers) {
+                require(server.matches("[A-Za-z0-9._\\[\\]:-]+"), "NTP server '" + server
+                        + "' is not a host or host:port");
+            }
             Endpoint adv;
             if (advertiseText != null) {
                 adv = parseEndpoint("advertise", advertiseText);

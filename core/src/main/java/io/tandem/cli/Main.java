@@ -95,6 +95,7 @@ public final class Main {
         out.println("  node --node-id ID --bind HOST:PORT --seeds A,B,C --data-dir DIR --cluster-secret S");
         out.println("                             run one node from flags (flags override the file)");
         out.println("  status                     show a running node's role, term, leader, commit/applied,");
+        out.println("                             its clocks (HLC, NTP offset, peer clock offsets, skew),");
         out.println("                             voters and learners");
         out.println("  kv get KEY [--stale] [--prefix] [--limit N]");
         out.println("                             print a record's value (--prefix: every key under KEY)");
@@ -222,6 +223,19 @@ public final class Main {
             out.println("-- n2 compare-and-wrote orders/42=shipped at version " + r.version() + " -> version "
                     + cas.version());
 
+            io.tandem.time.ClusterTime time1 = nodes.get("n1").time();
+            out.println("-- time: n1's hybrid logical clock reads " + time1.now() + " (ms.logical); NTP offset "
+                    + time1.ntpOffsetMs() + " ms" + (time1.ntpStatus().enabled() ? "" : " (no NTP servers configured)"));
+            StringBuilder ts = new StringBuilder();
+            long lastTs = 0;
+            for (String id : ids) {
+                for (int i = 0; i < 2; i++) {
+                    lastTs = nodes.get(id).time().nextTimestamp();
+                    ts.append(ts.length() == 0 ? "" : ", ").append(id).append(' ').append(lastTs);
+                }
+            }
+            out.println("-- timestamp oracle, one node after the other (strictly increasing): " + ts);
+
             lockHandover(nodes, out);
 
             // The Raft leader also leads the election "billing"; the other two queue as candidates.
@@ -253,6 +267,9 @@ public final class Main {
                         + t.data().read("orders/42").map(Record::valueAsString).orElse("<missing>") + ", orders/43 = "
                         + t.data().read("orders/43").map(Record::valueAsString).orElse("<missing>"));
             }
+            long afterKill = survivor.time().nextTimestamp();
+            out.println("-- timestamp after the crash: " + afterKill + (afterKill > lastTs ? " (above every earlier one)"
+                    : " (NOT above " + lastTs + ")"));
             out.println("== demo finished: the data survived the leader's crash, the lock moved in order with"
                     + " increasing tokens, and leadership failed over");
             return 0;

@@ -31,6 +31,9 @@ import io.tandem.storage.Snapshot;
 import io.tandem.storage.SnapshotStore;
 import io.tandem.storage.SnapshotWriter;
 import io.tandem.storage.TermAndVote;
+import io.tandem.time.HybridClock;
+import io.tandem.time.HybridTimestamp;
+import io.tandem.time.PeerClocks;
 import io.tandem.transport.Endpoint;
 import io.tandem.transport.MessageHandler;
 import io.tandem.transport.Transport;
@@ -96,6 +99,31 @@ public final class RaftNode implements AutoCloseable {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile MessageHandler clientHandler;
+    private volatile MessageHandler timeHandler;
+
+    // ---- time: the HLC stamps entries and rides on every Raft message (see io.tandem.time)
+    private final HybridClock hlc;
+    private final PeerClocks peerClocks = new PeerClocks();
+    private volatile LeaderLease lease = LeaderLease.NONE;
+    private volatile LeaderView leaderView = LeaderView.UNKNOWN;
+
+    /**
+     * This node led {@code term} and a majority confirmed it after a moment {@code t0}; no other
+     * node can become leader before {@code expiresAtNanos} (this node's monotonic clock) while
+     * tick rates stay within the assumed drift. {@link #NONE} when there is no such lease.
+     */
+    public record LeaderLease(long term, long expiresAtNanos) {
+        public static final LeaderLease NONE = new LeaderLease(0, Long.MIN_VALUE);
+
+        public boolean validAt(long monotonicNanos) {
+            return term != 0 && monotonicNanos < expiresAtNanos;
+        }
+    }
+
+    /** Who leads, as the loop last saw it; {@code leaderAddress} is null when unknown. */
+    public record LeaderView(boolean isLeader, long term, String leaderId, Endpoint leaderAddress) {
+        public static final LeaderView UNKNOWN = new LeaderView(false, 0, null, null);
+    }
     private Throwable fatal;
 
     // ---- loop-owned state
@@ -114,7 +142,7 @@ public final class RaftNode implements AutoCloseable {
     private long openSentNanos;
     private long nextSequence;
     private long lastKeepAliveNanos;
-    private final SessionLease lease;
+    private final SessionLease sessionLease;
     private volatile long publicSessionId;
     private volatile long validUntilNanos;
     private boolean atRiskSignalled;
@@ -164,6 +192,13 @@ public final class RaftNode implements AutoCloseable {
 
     public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
                     Executor callbacks) {
+        this(opt, storage, transport, clock, random, callbacks, new HybridClock(clock::wallMillis, 500));
+    }
+
+    /** @param hlc the node's hybrid logical clock: stamps entries, travels on every Raft message */
+    public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
+                    Executor callbacks, HybridClock hlc) {
+        this.hlc = hlc;
         this.opt = opt;
         this.storage = storage;
         this.transport = transport;
@@ -173,7 +208,7 @@ public final class RaftNode implements AutoCloseable {
         this.inbox = new ArrayBlockingQueue<>(opt.inboxCapacity());
         this.sm = new StateMachine(opt.limits());
         this.formation = new Formation(opt, this::sendTo);
-        this.lease = new SessionLease(opt.sessionTimeoutMs(), opt.sessionSafetyMarginMs());
+        this.sessionLease = new SessionLease(opt.sessionTimeoutMs(), opt.sessionSafetyMarginMs());
         this.sm.setListener(new StateMachine.Listener() {
             @Override
             public void onEvent(io.tandem.state.WatchEvent event) {
@@ -345,6 +380,74 @@ public final class RaftNode implements AutoCloseable {
         f.join();
     }
 
+    /**
+     * Routes the timestamp oracle's messages ({@link Wire.TimestampRequest}, {@link
+     * Wire.TimestampResponse}) to {@code handler} on the callbacks executor, outside the loop.
+     */
+    public void onTimeMessage(MessageHandler handler) {
+        this.timeHandler = handler;
+    }
+
+    public HybridClock hybridClock() {
+        return hlc;
+    }
+
+    public PeerClocks peerClocks() {
+        return peerClocks;
+    }
+
+    /** The current leader lease of this node (a volatile read; {@link LeaderLease#NONE} if none). */
+    public LeaderLease leaderLease() {
+        return lease;
+    }
+
+    /** Who leads, as of the loop's last turn (a volatile read). */
+    public LeaderView leaderView() {
+        return leaderView;
+    }
+
+    /**
+     * Confirms with a ReadIndex round (§6.4) that this node still leads and, if so, extends its
+     * lease to {@code t0 + leaseNanos}, {@code t0} being the moment of this call: every voter
+     * that acknowledged the round heard from this leader after {@code t0}, and with CheckQuorum
+     * stickiness none of them votes for another candidate within an election timeout of that.
+     * Completes with the lease (or {@link LeaderLease#NONE} if this node does not lead or is
+     * handing leadership over).
+     */
+    public CompletableFuture<LeaderLease> renewLeaderLease(long leaseNanos) {
+        long t0 = clock.monotonicNanos();
+        CompletableFuture<LeaderLease> out = new CompletableFuture<>();
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        enqueue(() -> {
+            if (core == null || !core.isLeader() || core.isTransferringLeadership()) {
+                callbacks.execute(() -> out.complete(LeaderLease.NONE));
+                return;
+            }
+            long term = core.term();
+            // Runs on the loop once the round is confirmed; leadership in one term is continuous,
+            // so still leading in the same term means the round was this node's own.
+            readBatch.add(new ReadTask(sm -> {
+                if (!core.isLeader() || core.term() != term || core.isTransferringLeadership()) {
+                    return LeaderLease.NONE;
+                }
+                LeaderLease next = new LeaderLease(term, t0 + leaseNanos);
+                LeaderLease cur = lease;
+                if (cur.term() != term || cur.expiresAtNanos() < next.expiresAtNanos()) {
+                    lease = next;
+                }
+                return lease;
+            }, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs())));
+        }, f);
+        f.whenComplete((v, e) -> {
+            if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete((LeaderLease) v);
+            }
+        });
+        return out;
+    }
+
     public CompletableFuture<NodeStatus> status() {
         CompletableFuture<NodeStatus> f = new CompletableFuture<>();
         enqueue(() -> callbacks.execute(() -> f.complete(snapshotStatus())), f);
@@ -365,6 +468,7 @@ public final class RaftNode implements AutoCloseable {
                     }
                 }
                 if (best != null) {
+                    lease = LeaderLease.NONE; // the target may win before any lease runs out
                     core.transferLeadership(best);
                 }
             }
@@ -417,6 +521,10 @@ public final class RaftNode implements AutoCloseable {
             handOffClientMessage(fromNodeId, message);
             return;
         }
+        if (message instanceof Wire.TimestampRequest || message instanceof Wire.TimestampResponse) {
+            handOffTimeMessage(fromNodeId, message);
+            return;
+        }
         // I/O threads only decode and enqueue; a full inbox drops, which Raft tolerates.
         if (running && !inbox.offer(() -> handleMessage(fromNodeId, message))) {
             LOG.debug("node {}: inbox full, dropped {} from {}", opt.nodeId(), message.getClass().getSimpleName(),
@@ -435,6 +543,35 @@ public final class RaftNode implements AutoCloseable {
             callbacks.execute(() -> handler.onMessage(fromNodeId, message));
         } catch (RejectedExecutionException e) {
             LOG.debug("node {}: closing; dropped a client request from {}: {}", opt.nodeId(), fromNodeId, e.toString());
+        }
+    }
+
+    private void handOffTimeMessage(String fromNodeId, Object message) {
+        MessageHandler handler = timeHandler;
+        if (handler == null || !running) {
+            LOG.debug("node {}: no timestamp oracle; dropped {} from {}", opt.nodeId(),
+                    message.getClass().getSimpleName(), fromNodeId);
+            return;
+        }
+        try {
+            callbacks.execute(() -> handler.onMessage(fromNodeId, message));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("node {}: closing; dropped a timestamp message from {}: {}", opt.nodeId(), fromNodeId, e.toString());
+        }
+    }
+
+    /** Publishes who leads for threads outside the loop, and drops a lease that no longer holds. */
+    private void publishLeadership() {
+        boolean leads = core.isLeader();
+        LeaderLease l = lease;
+        if (l.term() != 0 && (!leads || core.term() != l.term() || core.isTransferringLeadership())) {
+            lease = LeaderLease.NONE;
+        }
+        LeaderView v = leaderView;
+        String leader = core.leaderId();
+        if (v.isLeader() != leads || v.term() != core.term() || !java.util.Objects.equals(v.leaderId(), leader)
+                || (leader != null && v.leaderAddress() == null)) {
+            leaderView = new LeaderView(leads, core.term(), leader, leader == null ? null : addressOf(leader));
         }
     }
 
@@ -463,6 +600,7 @@ public final class RaftNode implements AutoCloseable {
                     flushProposals(now);
                     flushReads();
                     processReady();
+                    publishLeadership();
                 }
             }
         } catch (InterruptedException e) {
@@ -473,6 +611,8 @@ public final class RaftNode implements AutoCloseable {
         } finally {
             phase = Phase.STOPPED;
             running = false;
+            lease = LeaderLease.NONE;
+            leaderView = LeaderView.UNKNOWN;
             failEverything(fatal == null ? new ClosedException("node " + opt.nodeId() + " stopped")
                     : new ClosedException("node " + opt.nodeId() + " stopped: " + fatal.getMessage(), fatal));
             stopped.complete(null);
@@ -584,14 +724,22 @@ public final class RaftNode implements AutoCloseable {
         }
         lastApplied = base.index();
         lastSnapshotIndex = base.index();
-        core = new RaftCore(opt.raft(), random, clock::wallMillis, snapshotSource(), new HardState(tv.currentTerm(),
+        // Entries are stamped with the HLC's physical part (DESIGN §3), in ms as before.
+        core = new RaftCore(opt.raft(), random, () -> HybridTimestamp.physicalOf(hlc.now()), snapshotSource(), new HardState(tv.currentTerm(),
                 tv.votedFor()), base, entries);
     }
 
     // ------------------------------------------------------------------ messages
 
     private void handleMessage(String from, Object message) {
-        if (message instanceof Wire.RaftEnvelope env) {
+        if (message instanceof Wire.TimedRaftEnvelope env) {
+            hlc.update(env.hlc());
+            peerClocks.observe(env.message().from(), env.physicalMs(), hlc.physicalMillis());
+            rememberAddress(env.message().from(), env.fromAddress());
+            if (core != null) {
+                core.step(env.message());
+            }
+        } else if (message instanceof Wire.RaftEnvelope env) {
             rememberAddress(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
@@ -672,13 +820,16 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void sendRaft(List<Message> messages) {
+        if (lease.term() != 0 && core.isTransferringLeadership()) {
+            lease = LeaderLease.NONE; // before a TimeoutNow can leave
+        }
         for (Message m : messages) {
             Endpoint to = addressOf(m.to());
             if (to == null) {
                 LOG.debug("node {}: no address for {}, dropping {}", opt.nodeId(), m.to(), m.kind());
                 continue;
             }
-            sendTo(to, new Wire.RaftEnvelope(opt.advertise().toString(), m));
+            sendTo(to, new Wire.TimedRaftEnvelope(opt.advertise().toString(), hlc.now(), hlc.physicalMillis(), m));
         }
     }
 
@@ -920,9 +1071,9 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void confirmSession(long firstSentNanos) {
-        lease.confirmed(firstSentNanos);
-        validUntilNanos = lease.validUntilNanos();
-        if (atRiskSignalled && clock.monotonicNanos() - lease.validUntilNanos() < 0) {
+        sessionLease.confirmed(firstSentNanos);
+        validUntilNanos = sessionLease.validUntilNanos();
+        if (atRiskSignalled && clock.monotonicNanos() - sessionLease.validUntilNanos() < 0) {
             atRiskSignalled = false;
             LOG.info("node {}: session {} confirmed again", opt.nodeId(), sessionId);
         }
@@ -938,8 +1089,8 @@ public final class RaftNode implements AutoCloseable {
         sessionId = opened.sessionId();
         publicSessionId = sessionId;
         nextSequence = 0;
-        lease.opened(openSentNanos);
-        validUntilNanos = lease.validUntilNanos();
+        sessionLease.opened(openSentNanos);
+        validUntilNanos = sessionLease.validUntilNanos();
         atRiskSignalled = false;
         // The lease counts from when the open request first left, which may be long ago if the
         // cluster was still forming: renew at the next tick rather than a third of a timeout later.
@@ -1085,11 +1236,11 @@ public final class RaftNode implements AutoCloseable {
         }
         if (sessionId != 0) {
             pendingOpen = null;
-            if (!atRiskSignalled && now - lease.validUntilNanos() >= 0) {
+            if (!atRiskSignalled && now - sessionLease.validUntilNanos() >= 0) {
                 atRiskSignalled = true;
                 LOG.warn("node {}: session {} not confirmed for {} ms (timeout {} ms, safety margin {} ms); treating"
                         + " its locks and leaderships as lost", opt.nodeId(), sessionId,
-                        (now - lease.confirmedSentNanos()) / 1_000_000, opt.sessionTimeoutMs(),
+                        (now - sessionLease.confirmedSentNanos()) / 1_000_000, opt.sessionTimeoutMs(),
                         opt.sessionSafetyMarginMs());
                 for (Consumer<Long> l : sessionAtRiskListeners) {
                     l.accept(sessionId);

@@ -58,11 +58,17 @@ public final class ClientService implements AutoCloseable {
     private final String nodeId;
     private final DataStore data;
     private final Supplier<CompletableFuture<NodeStatus>> status;
+    private volatile Supplier<String> statusExtension = () -> "";
     private final Transport transport;
     private final Limits limits;
     private final RemoteWatches watches;
     private final BiFunction<LockKind, String, CompletableFuture<List<LockInfo>>> locks;
     private final AtomicInteger inFlight = new AtomicInteger();
+
+    /** More {@code name: value} lines appended to every STATUS answer (the node's time, ...). */
+    public void statusExtension(Supplier<String> lines) {
+        this.statusExtension = lines;
+    }
 
     public ClientService(String nodeId, DataStore data, Supplier<CompletableFuture<NodeStatus>> status,
                          BiFunction<LockKind, String, CompletableFuture<List<LockInfo>>> locks,
@@ -117,7 +123,7 @@ public final class ClientService implements AutoCloseable {
         requireArguments(req);
         return switch (req.op()) {
             case STATUS -> status.get().thenApply(s -> new ClientResponse(req.id(), true, "", List.of(), 0,
-                    StatusText.of(s)));
+                    StatusText.of(s) + statusExtension.get()));
             case GET -> data.readAsync(req.key(), consistency(req)).thenApply(r -> records(req.id(),
                     r.map(List::of).orElse(List.of()), 0));
             case PUT -> data.writeAsync(req.key(), req.value(), writeOptions(req)).thenApply(r -> records(req.id(),

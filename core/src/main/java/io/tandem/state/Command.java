@@ -6,7 +6,7 @@ package io.tandem.state;
  */
 public sealed interface Command permits Command.OpenSession, Command.KeepAlive, Command.CloseSession,
         Command.Put, Command.Delete, Command.Tick, Command.AcquireLock, Command.ReleaseLock,
-        Command.CancelLockWait {
+        Command.CancelLockWait, Command.ReserveTimestampWindow {
 
     /** Stable one-byte code used by {@link CommandCodec}; part of the log format. */
     byte code();
@@ -101,6 +101,19 @@ public sealed interface Command permits Command.OpenSession, Command.KeepAlive, 
         @Override
         public byte code() {
             return 32;
+        }
+    }
+
+    /**
+     * Reserves the timestamp-oracle window up to {@code upTo} (inclusive) for the proposing node:
+     * if it is above every window committed before, the node gets {@code (previous max, upTo]};
+     * otherwise the window is empty and the node asks again above the committed maximum. Only the
+     * leader that reserved a window in its current term serves from it (see io.tandem.time).
+     */
+    record ReserveTimestampWindow(long upTo) implements Command {
+        @Override
+        public byte code() {
+            return 50;
         }
     }
 }

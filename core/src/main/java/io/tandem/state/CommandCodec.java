@@ -25,6 +25,7 @@ import java.io.UncheckedIOException;
  * AcquireLock (30): u8 kind, utf name, i64 owner, i32 permits, i32 capacity, i64 waitMs, i64 maxHoldMs
  * ReleaseLock (31): u8 kind, utf name, i64 owner, i64 token    CancelLockWait (32): u8 kind, utf name, i64 owner
  * (kind: 0 lock, 1 semaphore, 2 read-write lock, 3 election)
+ * ReserveTimestampWindow (50): i64 upTo
  * utf = u16 length + modified UTF-8
  * </pre>
  */
@@ -95,6 +96,8 @@ public final class CommandCodec {
             out.writeByte(w.kind().code);
             out.writeUTF(w.name());
             out.writeLong(w.owner());
+        } else if (c instanceof Command.ReserveTimestampWindow t) {
+            out.writeLong(t.upTo());
         }
         // KeepAlive, CloseSession and Tick carry no fields.
     }
@@ -112,6 +115,7 @@ public final class CommandCodec {
                     in.readLong(), in.readLong());
             case 31 -> new Command.ReleaseLock(kind(in), in.readUTF(), in.readLong(), in.readLong());
             case 32 -> new Command.CancelLockWait(kind(in), in.readUTF(), in.readLong());
+            case 50 -> new Command.ReserveTimestampWindow(in.readLong());
             default -> throw new IOException("unknown command code " + code);
         };
     }
@@ -156,6 +160,9 @@ public final class CommandCodec {
         } else if (r instanceof CommandResult.LockReleased rl) {
             out.writeUTF(rl.name());
             out.writeBoolean(rl.released());
+        } else if (r instanceof CommandResult.TimestampWindow tw) {
+            out.writeLong(tw.from());
+            out.writeLong(tw.upTo());
         }
         // Done carries no fields.
     }
@@ -174,6 +181,7 @@ public final class CommandCodec {
             case 9 -> new CommandResult.LockQueued(in.readUTF(), in.readInt());
             case 10 -> new CommandResult.LockNotAcquired(in.readUTF());
             case 11 -> new CommandResult.LockReleased(in.readUTF(), in.readBoolean());
+            case 30 -> new CommandResult.TimestampWindow(in.readLong(), in.readLong());
             default -> throw new IOException("unknown result code " + code);
         };
     }

@@ -80,6 +80,8 @@ public final class StateMachine {
     private final TreeMap<Long, TreeSet<String>> ephemeralIndex = new TreeMap<>();
     private final ArrayDeque<WatchEvent> history = new ArrayDeque<>();
     private final Locks locks;
+    /** The highest timestamp-oracle window bound ever committed (time section of the snapshot). */
+    private long timestampWindowMax;
 
     private static final class Session {
         final long id;
@@ -184,6 +186,8 @@ public final class StateMachine {
             return locks.release(s.id, r, lastTimestamp, sessions::containsKey);
         } else if (cmd instanceof Command.CancelLockWait c) {
             return locks.cancel(s.id, c);
+        } else if (cmd instanceof Command.ReserveTimestampWindow t) {
+            return reserveTimestampWindow(t);
         }
         return new CommandResult.Done(); // KeepAlive and Tick: the deadline moved above
     }
@@ -227,6 +231,22 @@ public final class StateMachine {
         }
         locks.sessionClosed(s.id, expired, lastTimestamp, sessions::containsKey);
         listener.onSessionClosed(s.id, s.nodeId, expired);
+    }
+
+    // ------------------------------------------------------------------ timestamp oracle
+
+    private CommandResult reserveTimestampWindow(Command.ReserveTimestampWindow t) {
+        long from = timestampWindowMax + 1;
+        if (t.upTo() < from) {
+            return new CommandResult.TimestampWindow(from, timestampWindowMax); // empty: ask above the max
+        }
+        timestampWindowMax = t.upTo();
+        return new CommandResult.TimestampWindow(from, t.upTo());
+    }
+
+    /** The highest timestamp-oracle window bound committed so far (0 before any). */
+    public long timestampWindowMax() {
+        return timestampWindowMax;
     }
 
     // ------------------------------------------------------------------ records
@@ -428,7 +448,8 @@ public final class StateMachine {
      * i32 events × (i64 revision, u8 type, record); locks: i64 last token, i32 entries × (u8 kind,
      * utf name, i32 capacity, i32 grants × (i64 session, i64 owner, i32 permits, i64 token,
      * i64 hold deadline), i32 waiters × (i64 session, i64 owner, i32 permits, i64 deadline,
-     * i64 max hold)). See {@link CommandCodec} for record and result.
+     * i64 max hold)); time (a section at the end): i64 timestamp window max, the highest
+     * timestamp-oracle bound ever committed. See {@link CommandCodec} for record and result.
      */
     public void snapshot(OutputStream os) throws IOException {
         DataOutputStream out = new DataOutputStream(os);
@@ -461,6 +482,7 @@ public final class StateMachine {
             CommandCodec.writeRecord(out, e.record());
         }
         locks.write(out);
+        out.writeLong(timestampWindowMax);
         out.flush();
     }
 
@@ -504,5 +526,6 @@ public final class StateMachine {
             history.addLast(new WatchEvent(rev, type, CommandCodec.readRecord(in)));
         }
         locks.read(in);
+        timestampWindowMax = in.readLong();
     }
 }
