@@ -136,6 +136,13 @@ public final class Tandem implements AutoCloseable {
                 Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), 100_000, 50_000, config.voterCount(),
                 new StateMachine.Limits(config.maxKeyBytes(), config.maxValueBytes(), config.watchHistoryEvents(),
                         100_000, 1_000, 3_600_000), config.sessionSafetyMargin().toMillis());
+        if (config.sessionSafetyMargin().compareTo(config.maxClockOffset()) <= 0) {
+            LOG.warn("node {}: sessionSafetyMargin ({} ms) is not above maxClockOffset ({} ms): if clocks really"
+                    + " drift that far apart, a lock or leadership could be granted elsewhere before this node"
+                    + " revokes it locally (fencing tokens still protect the resource). Raise the session timeout"
+                    + " or the margin, or lower maxClockOffset", config.nodeId(), config.sessionSafetyMargin().toMillis(),
+                    config.maxClockOffset().toMillis());
+        }
         ClusterTime.Clocks clocks = ClusterTime.clocks(config.ntpServers(), config.ntpRefresh(),
                 config.maxClockOffset().toMillis(), config.dataDir().orElse(null));
         RaftNode node = new RaftNode(opt, storage, transport, Clock.SYSTEM, new SplittableRandom(new SecureRandom()

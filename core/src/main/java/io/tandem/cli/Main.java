@@ -201,7 +201,7 @@ public final class Main {
             for (String id : ids) {
                 TandemConfig cfg = Tandem.builder().nodeId(id).bind("127.0.0.1:" + ports.get(id)).seeds(seeds)
                         .dataDir(dir.resolve(id)).clusterName("demo").clusterSecret("demo-secret-not-for-production")
-                        .sessionTimeout(Duration.ofSeconds(2)).build();
+                        .sessionTimeout(Duration.ofSeconds(2)).sessionSafetyMargin(Duration.ofMillis(600)).build();
                 starting.add(CompletableFuture.supplyAsync(() -> Tandem.start(cfg), pool));
             }
             for (CompletableFuture<Tandem> f : starting) {

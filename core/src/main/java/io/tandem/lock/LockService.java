@@ -381,17 +381,30 @@ public final class LockService implements StateMachine.Listener {
             this.session = session;
         }
 
+        /** Ends the lease; its futures complete on the callback executor (never on the loop thread). */
         void ended(String why, boolean involuntary) {
+            logLoss(why, involuntary);
+            callbacks.execute(() -> complete(why, involuntary));
+        }
+
+        /** Ends the lease on the calling thread (used by close(), where callers expect it done on return). */
+        void endedNow(String why) {
+            logLoss(why, true);
+            complete(why, true);
+        }
+
+        private void logLoss(String why, boolean involuntary) {
             if (involuntary && !ended.isDone()) {
                 LOG.warn("node {}: {} {} (token {}) lost: {}", node.nodeId(), request.kind().label(), request.name(),
                         token, why);
             }
-            callbacks.execute(() -> {
-                if (involuntary) {
-                    lost.complete(why);
-                }
-                ended.complete(why);
-            });
+        }
+
+        private void complete(String why, boolean involuntary) {
+            if (involuntary) {
+                lost.complete(why);
+            }
+            ended.complete(why);
         }
 
         /** Completes with the reason whenever the grant ends, released or lost. */
@@ -459,7 +472,7 @@ public final class LockService implements StateMachine.Listener {
         closed = true;
         for (Lease l : held.values()) {
             held.remove(l.owner);
-            l.ended("node closed", true);
+            l.endedNow("node closed");
         }
         for (Acquisition a : waiting.values()) {
             if (waiting.remove(a.owner, a)) {

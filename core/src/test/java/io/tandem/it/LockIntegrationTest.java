@@ -207,6 +207,8 @@ class LockIntegrationTest {
             LockLease r1 = rw1.readLock().acquire();
             LockLease r2 = rw2.readLock().acquire();
             CompletableFuture<LockLease> writer = rw1.writeLock().acquireAsync();
+            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n2").locks(LockKind.RWLOCK, "doc").stream()
+                    .anyMatch(i -> i.waiters().size() == 1), "the writer queued");
             assertEquals(Optional.empty(), rw2.readLock().tryAcquire(Duration.ZERO), "a reader queues behind the writer");
             r1.release();
             assertFalse(writer.isDone());
