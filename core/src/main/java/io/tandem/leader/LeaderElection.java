@@ -59,12 +59,12 @@ public final class LeaderElection {
 
     /**
      * Calls {@code listener} with the current leader, then with every change as this node applies
-     * it (empty when the group has no leader for a moment). Close the returned handle to stop.
+     * it, in order, one call at a time (empty when the group has no leader for a moment). The
+     * current state is taken from this node's replica, atomically with the registration. Close the
+     * returned handle to stop.
      */
     public AutoCloseable watch(Consumer<Optional<LeaderInfo>> listener) {
-        AutoCloseable handle = service.watchElection(group, listener);
-        listener.accept(leader());
-        return handle;
+        return io.tandem.data.DataStore.join(service.watchElection(group, listener));
     }
 
     private Leadership wrap(LockLease lease) {

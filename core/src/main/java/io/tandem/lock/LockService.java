@@ -5,6 +5,7 @@ import io.tandem.InvalidArgumentException;
 import io.tandem.SessionExpiredException;
 import io.tandem.TandemException;
 import io.tandem.TandemTimeoutException;
+import io.tandem.node.OrderedDelivery;
 import io.tandem.node.RaftNode;
 import io.tandem.state.Command;
 import io.tandem.state.CommandResult;
@@ -300,68 +301,38 @@ public final class LockService implements StateMachine.Listener {
         return node.read(linearizable, sm -> sm.locks(kind, prefix));
     }
 
-    /** Delivers every leadership change of {@code group}, in apply order, on the callback executor. */
-    public AutoCloseable watchElection(String group, Consumer<Optional<io.tandem.leader.LeaderInfo>> listener) {
-        ElectionWatch w = new ElectionWatch(group, listener);
-        watches.add(w);
-        return () -> {
-            w.cancelled = true;
-            watches.remove(w);
-        };
+    /**
+     * Delivers the current leader of {@code group}, then every change, in apply order, on the
+     * callback executor. Registration and the current state are taken in one loop turn, so no
+     * change falls between them. Completes with a handle that stops the watch.
+     */
+    public CompletableFuture<AutoCloseable> watchElection(String group,
+                                                          Consumer<Optional<io.tandem.leader.LeaderInfo>> listener) {
+        checkName(LockKind.ELECTION, group);
+        ElectionWatch w = new ElectionWatch(group, new OrderedDelivery<>("leader watch on '" + group + "'", listener,
+                callbacks));
+        return node.read(false, sm -> {
+            Optional<io.tandem.leader.LeaderInfo> now = sm.locks(LockKind.ELECTION, group).stream()
+                    .filter(i -> i.name().equals(group)).findFirst().flatMap(LockInfo::holder)
+                    .map(h -> new io.tandem.leader.LeaderInfo(group, h.nodeId(), h.token()));
+            w.delivery().offer(now);
+            watches.add(w);
+            return (AutoCloseable) () -> {
+                w.delivery().cancel();
+                watches.remove(w);
+            };
+        });
     }
 
     private void notifyWatches(String group, Optional<io.tandem.leader.LeaderInfo> info) {
         for (ElectionWatch w : watches) {
-            if (w.group.equals(group)) {
-                w.offer(info);
+            if (w.group().equals(group)) {
+                w.delivery().offer(info);
             }
         }
     }
 
-    private final class ElectionWatch {
-        final String group;
-        final Consumer<Optional<io.tandem.leader.LeaderInfo>> listener;
-        final java.util.ArrayDeque<Optional<io.tandem.leader.LeaderInfo>> queue = new java.util.ArrayDeque<>();
-        boolean draining;
-        volatile boolean cancelled;
-
-        ElectionWatch(String group, Consumer<Optional<io.tandem.leader.LeaderInfo>> listener) {
-            this.group = group;
-            this.listener = listener;
-        }
-
-        void offer(Optional<io.tandem.leader.LeaderInfo> info) {
-            boolean start;
-            synchronized (queue) {
-                queue.add(info);
-                start = !draining;
-                draining = true;
-            }
-            if (start) {
-                callbacks.execute(this::drain);
-            }
-        }
-
-        private void drain() {
-            while (true) {
-                Optional<io.tandem.leader.LeaderInfo> next;
-                synchronized (queue) {
-                    next = queue.poll();
-                    if (next == null) {
-                        draining = false;
-                        return;
-                    }
-                }
-                if (cancelled) {
-                    continue;
-                }
-                try {
-                    listener.accept(next);
-                } catch (RuntimeException e) {
-                    LOG.error("leader watch on '{}' threw; it keeps receiving changes", group, e);
-                }
-            }
-        }
+    private record ElectionWatch(String group, OrderedDelivery<Optional<io.tandem.leader.LeaderInfo>> delivery) {
     }
 
     // ------------------------------------------------------------------ leases

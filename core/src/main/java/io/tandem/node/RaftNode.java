@@ -146,6 +146,8 @@ public final class RaftNode implements AutoCloseable {
     private volatile long publicSessionId;
     private volatile long validUntilNanos;
     private boolean atRiskSignalled;
+    /** This node closed its own session (graceful leave): no new session is opened. */
+    private boolean sessionClosedByUs;
     private final List<Consumer<Long>> sessionAtRiskListeners = new ArrayList<>();
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
     private final ArrayDeque<Pending> waitingForSession = new ArrayDeque<>();
@@ -1060,8 +1062,17 @@ public final class RaftNode implements AutoCloseable {
             return;
         }
         if (result instanceof CommandResult.SessionExpired) {
+            if (sessionClosedByUs) {
+                // The node is leaving: commands that raced its CloseSession simply did not run.
+                fail(p.future, new ClosedException("node " + opt.nodeId() + " closed its session; the command did"
+                        + " not run"));
+                return;
+            }
             onSessionLost();
             return;
+        }
+        if (p.command instanceof Command.CloseSession) {
+            sessionClosedByUs = true;
         }
         // The session was live when this command applied, and the command was stamped after it first left.
         if (p.sent) {
