@@ -59,7 +59,13 @@ public final class DistributedLock {
         return service.await(service.acquireAsync(r), r).orElseThrow();
     }
 
-    /** Waits at most {@code wait} (judged by the cluster's entry time); empty if not granted by then. */
+    /**
+     * Waits at most {@code wait} (judged by the cluster's entry time); empty if not granted by
+     * then. {@code Duration.ZERO} only takes a free lock.
+     *
+     * @throws io.tandem.TandemTimeoutException if the cluster gives no answer within {@code wait}
+     *         plus the request timeout (the request is withdrawn; a grant that still comes is released)
+     */
     public Optional<LockLease> tryAcquire(Duration wait) {
         LockService.Request r = request(LockService.waitMillis(wait));
         return service.await(service.acquireAsync(r), r);
