@@ -9,6 +9,7 @@ import io.tandem.lock.LockService;
 import io.tandem.lock.LockServiceAccess;
 import io.tandem.state.LockInfo;
 import io.tandem.state.LockKind;
+import io.tandem.node.Autopilot;
 import io.tandem.node.Clock;
 import io.tandem.node.NodeOptions;
 import io.tandem.node.NodeStatus;
@@ -135,7 +136,9 @@ public final class Tandem implements AutoCloseable {
                 config.sessionTimeout().toMillis(), config.snapshotEveryEntries(), config.requestTimeout().toMillis(),
                 Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), 100_000, 50_000, config.voterCount(),
                 new StateMachine.Limits(config.maxKeyBytes(), config.maxValueBytes(), config.watchHistoryEvents(),
-                        100_000, 1_000, 3_600_000), config.sessionSafetyMargin().toMillis());
+                        100_000, 1_000, 3_600_000), config.sessionSafetyMargin().toMillis(),
+                new Autopilot.Settings(config.autopilotDeadServerAfter().toMillis(),
+                        config.autopilotStabilization().toMillis(), config.voterCount(), config.minVoters(), 1_000));
         if (config.sessionSafetyMargin().compareTo(config.maxClockOffset()) <= 0) {
             LOG.warn("node {}: sessionSafetyMargin ({} ms) is not above maxClockOffset ({} ms): if clocks really"
                     + " drift that far apart, a lock or leadership could be granted elsewhere before this node"

@@ -47,6 +47,9 @@ public final class TandemConfig {
     private final Duration sessionSafetyMargin;
     private final Duration requestTimeout;
     private final int voterCount;
+    private final Duration autopilotDeadServerAfter;
+    private final Duration autopilotStabilization;
+    private final int minVoters;
     private final long snapshotEveryEntries;
     private final int maxKeyBytes;
     private final int maxValueBytes;
@@ -73,6 +76,9 @@ public final class TandemConfig {
                 : Duration.ofMillis(Math.max(1, b.sessionTimeout.toMillis() / 4));
         this.requestTimeout = b.requestTimeout;
         this.voterCount = b.voterCount;
+        this.autopilotDeadServerAfter = b.autopilotDeadServerAfter;
+        this.autopilotStabilization = b.autopilotStabilization;
+        this.minVoters = b.minVoters > 0 ? b.minVoters : Math.min(3, b.voterCount);
         this.snapshotEveryEntries = b.snapshotEveryEntries;
         this.maxKeyBytes = b.maxKeyBytes;
         this.maxValueBytes = b.maxValueBytes;
@@ -150,6 +156,21 @@ public final class TandemConfig {
 
     public int voterCount() {
         return voterCount;
+    }
+
+    /** Autopilot replaces a voter (and drops a learner) not heard from for this long. Default 30 s. */
+    public Duration autopilotDeadServerAfter() {
+        return autopilotDeadServerAfter;
+    }
+
+    /** A learner must be caught up this long before autopilot promotes it. Default 5 s. */
+    public Duration autopilotStabilization() {
+        return autopilotStabilization;
+    }
+
+    /** Autopilot never removes a voter if fewer than this many would remain. Default min(3, voterCount). */
+    public int minVoters() {
+        return minVoters;
     }
 
     public long snapshotEveryEntries() {
@@ -296,6 +317,21 @@ public final class TandemConfig {
                 b.requestTimeout(Duration.ofMillis(parseLong(key, v)));
             }
         },
+        AUTOPILOT_DEAD_SERVER_AFTER_MS("tandem.autopilot-dead-server-after-ms") {
+            void apply(Builder b, String v) {
+                b.autopilotDeadServerAfter(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        AUTOPILOT_STABILIZATION_MS("tandem.autopilot-stabilization-ms") {
+            void apply(Builder b, String v) {
+                b.autopilotStabilization(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        MIN_VOTERS("tandem.min-voters") {
+            void apply(Builder b, String v) {
+                b.minVoters((int) parseLong(key, v));
+            }
+        },
         VOTER_COUNT("tandem.voter-count") {
             void apply(Builder b, String v) {
                 b.voterCount((int) parseLong(key, v));
@@ -365,6 +401,9 @@ public final class TandemConfig {
         private Duration sessionSafetyMargin;
         private Duration requestTimeout = Duration.ofSeconds(10);
         private int voterCount = 3;
+        private Duration autopilotDeadServerAfter = Duration.ofSeconds(30);
+        private Duration autopilotStabilization = Duration.ofSeconds(5);
+        private int minVoters;
         private long snapshotEveryEntries = 10_000;
         private int maxKeyBytes = 1024;
         private int maxValueBytes = 1 << 20;
@@ -480,6 +519,24 @@ public final class TandemConfig {
         }
 
         /** Target number of voters; further nodes stay learners. Default 3. */
+        /** Autopilot replaces a voter (and drops a learner) not heard from for this long. Default 30 s. */
+        public Builder autopilotDeadServerAfter(Duration v) {
+            autopilotDeadServerAfter = v;
+            return this;
+        }
+
+        /** A learner must be caught up this long before autopilot promotes it. Default 5 s. */
+        public Builder autopilotStabilization(Duration v) {
+            autopilotStabilization = v;
+            return this;
+        }
+
+        /** Autopilot never removes a voter if fewer would remain. Default min(3, voterCount). */
+        public Builder minVoters(int v) {
+            minVoters = v;
+            return this;
+        }
+
         public Builder voterCount(int v) {
             voterCount = v;
             return this;
@@ -571,6 +628,12 @@ public final class TandemConfig {
                     + " ms) must be at least 100 ms");
             require(voterCount >= 1 && voterCount <= 9, "voterCount (" + voterCount + ") must be between 1 and 9"
                     + " (3 or 5 is typical)");
+            require(autopilotDeadServerAfter.toMillis() >= 2 * sessionTimeout.toMillis(), "autopilotDeadServerAfter ("
+                    + autopilotDeadServerAfter.toMillis() + " ms) must be at least twice the session timeout ("
+                    + sessionTimeout.toMillis() + " ms): a voter must not be replaced for a pause its session survives");
+            require(!autopilotStabilization.isNegative(), "autopilotStabilization must be >= 0");
+            require(minVoters >= 0 && minVoters <= voterCount, "minVoters (" + minVoters + ") must be between 1 and"
+                    + " voterCount (" + voterCount + ")");
             require(snapshotEveryEntries >= 100, "snapshotEveryEntries (" + snapshotEveryEntries + ") must be >= 100");
             require(maxKeyBytes >= 1 && maxKeyBytes <= 64 * 1024, "maxKeyBytes (" + maxKeyBytes
                     + ") must be between 1 and 65536");

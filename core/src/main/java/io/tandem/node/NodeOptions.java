@@ -19,11 +19,12 @@ import java.util.List;
  * @param voterCount          the leader promotes caught-up learners until there are this many voters
  * @param sessionSafetyMarginMs the node treats its session as lost this long before the cluster
  *                            can expire it (covers clock offset between nodes and rate drift)
+ * @param autopilot           the leader's membership housekeeping (promotion, dead-member replacement)
  */
 public record NodeOptions(String nodeId, Endpoint advertise, List<Endpoint> seeds, RaftConfig raft, long tickMs,
                           long sessionTimeoutMs, long snapshotEveryEntries, long requestTimeoutMs, long retryMs,
                           int inboxCapacity, int maxPendingRequests, int voterCount, StateMachine.Limits limits,
-                          long sessionSafetyMarginMs) {
+                          long sessionSafetyMarginMs, Autopilot.Settings autopilot) {
 
     public NodeOptions {
         seeds = List.copyOf(seeds);

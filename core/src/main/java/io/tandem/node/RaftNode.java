@@ -143,6 +143,7 @@ public final class RaftNode implements AutoCloseable {
     private long nextSequence;
     private long lastKeepAliveNanos;
     private final SessionLease sessionLease;
+    private final Autopilot autopilot;
     private volatile long publicSessionId;
     private volatile long validUntilNanos;
     private boolean atRiskSignalled;
@@ -210,6 +211,7 @@ public final class RaftNode implements AutoCloseable {
         this.inbox = new ArrayBlockingQueue<>(opt.inboxCapacity());
         this.sm = new StateMachine(opt.limits());
         this.formation = new Formation(opt, this::sendTo);
+        this.autopilot = new Autopilot(opt.autopilot());
         this.sessionLease = new SessionLease(opt.sessionTimeoutMs(), opt.sessionSafetyMarginMs());
         this.sm.setListener(new StateMachine.Listener() {
             @Override
@@ -366,6 +368,21 @@ public final class RaftNode implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** What autopilot decided lately and how long each member has been silent (leader only; empty elsewhere). */
+    public CompletableFuture<List<String>> autopilotReport() {
+        CompletableFuture<List<String>> f = new CompletableFuture<>();
+        enqueue(() -> {
+            List<String> out = new ArrayList<>();
+            if (core != null && core.isLeader()) {
+                autopilot.silence(core.configuration(), clock.monotonicNanos() / 1_000_000)
+                        .forEach((m, ms) -> out.add("silent " + m + " " + ms + " ms"));
+                autopilot.recentDecisions().forEach(r -> out.add("decided " + r));
+            }
+            callbacks.execute(() -> f.complete(out));
+        }, f);
+        return f;
     }
 
     /** Called on the loop thread with the old session id when this node's session is lost. */
@@ -644,6 +661,8 @@ public final class RaftNode implements AutoCloseable {
                 }
                 if (core.isLeader()) {
                     leaderDuties(now);
+                } else {
+                    autopilot.reset();
                 }
                 sessionDuties(now);
                 expireRequests(now);
@@ -735,6 +754,7 @@ public final class RaftNode implements AutoCloseable {
 
     private void handleMessage(String from, Object message) {
         if (message instanceof Wire.TimedRaftEnvelope env) {
+            autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
             hlc.update(env.hlc());
             peerClocks.observe(env.message().from(), env.physicalMs(), hlc.physicalMillis());
             rememberAddress(env.message().from(), env.fromAddress());
@@ -742,6 +762,7 @@ public final class RaftNode implements AutoCloseable {
                 core.step(env.message());
             }
         } else if (message instanceof Wire.RaftEnvelope env) {
+            autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
             rememberAddress(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
@@ -1278,19 +1299,14 @@ public final class RaftNode implements AutoCloseable {
             proposeOnLeader(List.of(CommandCodec.encode(new Envelope(0, 0, 0, tick))));
         }
         Configuration cfg = core.configuration();
-        if (cfg.voters().size() < opt.voterCount() && !cfg.learners().isEmpty()) {
-            String best = null;
-            long bestMatch = -1;
-            for (String learner : cfg.learners().keySet()) {
-                if (core.matchIndex(learner) > bestMatch) {
-                    best = learner;
-                    bestMatch = core.matchIndex(learner);
-                }
-            }
+        Optional<Autopilot.Decision> d = autopilot.decide(opt.nodeId(), cfg, core::matchIndex, core.lastIndex(),
+                core.hasPendingConfChange(), now / 1_000_000);
+        if (d.isPresent()) {
             try {
-                core.proposeConfChange(io.tandem.raft.ConfChange.promote(best));
+                core.proposeConfChange(d.get().change());
+                LOG.info("node {}: autopilot: {}", opt.nodeId(), d.get().reason());
             } catch (TandemException e) {
-                LOG.debug("node {}: not promoting {} yet: {}", opt.nodeId(), best, e.getMessage());
+                LOG.debug("node {}: autopilot could not {} yet: {}", opt.nodeId(), d.get().reason(), e.getMessage());
             }
         }
     }

@@ -179,6 +179,11 @@ public final class RaftCore {
      * TimeoutNow in this term): its target may win an election past the voters' stickiness at
      * any moment, so nothing that relies on a leader lease may be served.
      */
+    /** Leader: a membership change is proposed but not committed yet (no other may start). */
+    public boolean hasPendingConfChange() {
+        return pendingConfIndex > commitIndex;
+    }
+
     public boolean isTransferringLeadership() {
         return leadTransferee != null || timeoutNowSent;
     }
