@@ -1,6 +1,15 @@
 package io.tandem;
 
 import io.tandem.data.DataStore;
+import io.tandem.leader.LeaderElection;
+import io.tandem.lock.DistributedLock;
+import io.tandem.lock.DistributedReadWriteLock;
+import io.tandem.lock.DistributedSemaphore;
+import io.tandem.lock.LockService;
+import io.tandem.lock.LockServiceAccess;
+import io.tandem.state.LockInfo;
+import io.tandem.state.LockKind;
+import io.tandem.node.Autopilot;
 import io.tandem.node.Clock;
 import io.tandem.node.NodeOptions;
 import io.tandem.node.NodeStatus;
@@ -24,6 +33,7 @@ import io.tandem.storage.SegmentedRaftLogConfig;
 import io.tandem.transport.NettyTransport;
 import io.tandem.transport.Transport;
 import io.tandem.transport.TransportConfig;
+import io.tandem.time.ClusterTime;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,19 +64,30 @@ public final class Tandem implements AutoCloseable {
     private final RaftNode node;
     private final ExecutorService callbacks;
     private final DataStore data;
+    private final LockService locks;
     private final ClientService clients;
+    private final ClusterTime time;
     private final TaskRuntime tasks;
     private final ConcurrentHashMap<String, TaskQueue> queues = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks, Transport transport) {
+    private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks, Transport transport,
+                   ClusterTime.Clocks clocks) {
         this.config = config;
+        long tickMs = config.tick().toMillis();
+        // The oracle's leader lease: 80% of the minimum election timeout less two ticks of margin.
+        long leaseNanos = TimeUnit.MILLISECONDS.toNanos(tickMs * Math.max(1, config.electionTimeoutTicks() - 2)) * 4 / 5;
+        this.time = new ClusterTime(config.nodeId(), config.advertise(), clocks, node, transport, leaseNanos,
+                Math.max(10, tickMs), config.requestTimeout().toMillis(),
+                Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), callbacks);
         this.node = node;
         this.callbacks = callbacks;
         this.data = new DataStore(node, config.maxKeyBytes(), config.maxValueBytes(), callbacks);
+        this.locks = new LockService(node, callbacks, config.requestTimeout().toMillis(), config.maxKeyBytes());
         this.tasks = new TaskRuntime(node, callbacks, config.maxKeyBytes(), config.maxValueBytes());
         // Tools outside the cluster (the CLI) reach this node over its transport port: see Wire.ClientRequest.
-        this.clients = new ClientService(config.nodeId(), data, node::status, transport, Clock.SYSTEM,
+        this.clients = new ClientService(config.nodeId(), data, node::status,
+                (kind, prefix) -> LockServiceAccess.list(locks, kind, prefix, true), transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
         RemoteTasks remoteTasks = new RemoteTasks(config.nodeId(), this::tasks, transport,
                 ClientService.Limits.DEFAULTS.maxInFlight());
@@ -77,6 +98,7 @@ public final class Tandem implements AutoCloseable {
                 clients.onMessage(from, message);
             }
         });
+        clients.statusExtension(() -> io.tandem.time.TimeStatusText.of(time.status()));
     }
 
     public static TandemConfig.Builder builder() {
@@ -131,10 +153,21 @@ public final class Tandem implements AutoCloseable {
                 config.sessionTimeout().toMillis(), config.snapshotEveryEntries(), config.requestTimeout().toMillis(),
                 Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), 100_000, 50_000, config.voterCount(),
                 new StateMachine.Limits(config.maxKeyBytes(), config.maxValueBytes(), config.watchHistoryEvents(),
-                        100_000, 1_000, 3_600_000));
+                        100_000, 1_000, 3_600_000), config.sessionSafetyMargin().toMillis(),
+                new Autopilot.Settings(config.autopilotDeadServerAfter().toMillis(),
+                        config.autopilotStabilization().toMillis(), config.voterCount(), config.minVoters(), 1_000));
+        if (config.sessionSafetyMargin().compareTo(config.maxClockOffset()) <= 0) {
+            LOG.warn("node {}: sessionSafetyMargin ({} ms) is not above maxClockOffset ({} ms): if clocks really"
+                    + " drift that far apart, a lock or leadership could be granted elsewhere before this node"
+                    + " revokes it locally (fencing tokens still protect the resource). Raise the session timeout"
+                    + " or the margin, or lower maxClockOffset", config.nodeId(), config.sessionSafetyMargin().toMillis(),
+                    config.maxClockOffset().toMillis());
+        }
+        ClusterTime.Clocks clocks = ClusterTime.clocks(config.ntpServers(), config.ntpRefresh(),
+                config.maxClockOffset().toMillis(), config.dataDir().orElse(null));
         RaftNode node = new RaftNode(opt, storage, transport, Clock.SYSTEM, new SplittableRandom(new SecureRandom()
-                .nextLong()), callbacks);
-        Tandem t = new Tandem(config, node, callbacks, transport);
+                .nextLong()), callbacks, clocks.hlc());
+        Tandem t = new Tandem(config, node, callbacks, transport, clocks);
         node.start();
         return t;
     }
@@ -221,6 +254,45 @@ public final class Tandem implements AutoCloseable {
         return q != null ? q : queues.computeIfAbsent(queue, n -> new TaskQueue(n, options, tasks));
     }
 
+    /** A cluster-wide lock bound to this node's session, with fencing tokens. */
+    public DistributedLock lock(String name) {
+        requireOpen();
+        return DistributedLock.mutex(locks, name);
+    }
+
+    /** A cluster-wide counting semaphore of {@code permits} permits; every user must pass the same number. */
+    public DistributedSemaphore semaphore(String name, int permits) {
+        requireOpen();
+        return new DistributedSemaphore(locks, name, permits);
+    }
+
+    /** A cluster-wide read-write lock (many readers or one writer, FIFO, fenced). */
+    public DistributedReadWriteLock readWriteLock(String name) {
+        requireOpen();
+        return new DistributedReadWriteLock(locks, name);
+    }
+
+    /** Leader election for {@code group}. */
+    public LeaderElection leader(String group) {
+        requireOpen();
+        return new LeaderElection(locks, group);
+    }
+
+    /**
+     * Every lock-like entry of {@code kind} whose name starts with {@code prefix}: holders with
+     * their tokens (terms, for elections) and waiters in order.
+     */
+    public java.util.List<LockInfo> locks(LockKind kind, String prefix) {
+        requireOpen();
+        return DataStore.join(LockServiceAccess.list(locks, kind, prefix, true));
+    }
+
+    /** The node's clocks: NTP offset, hybrid logical clock, cluster timestamp oracle. */
+    public ClusterTime time() {
+        requireOpen();
+        return time;
+    }
+
     /** This node's view of the cluster. */
     public NodeStatus status() {
         requireOpen();
@@ -248,6 +320,7 @@ public final class Tandem implements AutoCloseable {
             return;
         }
         closed = true;
+        locks.close(); // leases end here, before the session closes and the cluster grants them on
         try {
             // Stop taking task work and let running handlers report before the session closes.
             tasks.close(Duration.ofMillis(Math.min(5000, config.requestTimeout().toMillis())));
@@ -263,6 +336,7 @@ public final class Tandem implements AutoCloseable {
                     config.nodeId(), e.toString(), config.sessionTimeout().toMillis());
         } finally {
             clients.close();
+            time.close();
             node.close();
             callbacks.shutdown();
         }

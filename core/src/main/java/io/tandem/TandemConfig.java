@@ -44,13 +44,20 @@ public final class TandemConfig {
     private final int electionTimeoutTicks;
     private final int heartbeatTicks;
     private final Duration sessionTimeout;
+    private final Duration sessionSafetyMargin;
     private final Duration requestTimeout;
     private final int voterCount;
+    private final Duration autopilotDeadServerAfter;
+    private final Duration autopilotStabilization;
+    private final int minVoters;
     private final long snapshotEveryEntries;
     private final int maxKeyBytes;
     private final int maxValueBytes;
     private final int watchHistoryEvents;
     private final TlsConfig tls;
+    private final List<String> ntpServers;
+    private final Duration ntpRefresh;
+    private final Duration maxClockOffset;
 
     private TandemConfig(Builder b, Endpoint advertise, List<Endpoint> seeds) {
         this.nodeId = b.nodeId;
@@ -65,13 +72,21 @@ public final class TandemConfig {
         this.electionTimeoutTicks = b.electionTimeoutTicks;
         this.heartbeatTicks = b.heartbeatTicks;
         this.sessionTimeout = b.sessionTimeout;
+        this.sessionSafetyMargin = b.sessionSafetyMargin != null ? b.sessionSafetyMargin
+                : Duration.ofMillis(Math.max(1, b.sessionTimeout.toMillis() / 4));
         this.requestTimeout = b.requestTimeout;
         this.voterCount = b.voterCount;
+        this.autopilotDeadServerAfter = b.autopilotDeadServerAfter;
+        this.autopilotStabilization = b.autopilotStabilization;
+        this.minVoters = b.minVoters > 0 ? b.minVoters : Math.min(3, b.voterCount);
         this.snapshotEveryEntries = b.snapshotEveryEntries;
         this.maxKeyBytes = b.maxKeyBytes;
         this.maxValueBytes = b.maxValueBytes;
         this.watchHistoryEvents = b.watchHistoryEvents;
         this.tls = b.tls;
+        this.ntpServers = List.copyOf(b.ntpServers);
+        this.ntpRefresh = b.ntpRefresh;
+        this.maxClockOffset = b.maxClockOffset;
     }
 
     public static Builder builder() {
@@ -131,8 +146,31 @@ public final class TandemConfig {
         return requestTimeout;
     }
 
+    /**
+     * How long before the cluster could expire this node's session the node itself treats its
+     * locks and leaderships as lost (default: a quarter of the session timeout).
+     */
+    public Duration sessionSafetyMargin() {
+        return sessionSafetyMargin;
+    }
+
     public int voterCount() {
         return voterCount;
+    }
+
+    /** Autopilot replaces a voter (and drops a learner) not heard from for this long. Default 30 s. */
+    public Duration autopilotDeadServerAfter() {
+        return autopilotDeadServerAfter;
+    }
+
+    /** A learner must be caught up this long before autopilot promotes it. Default 5 s. */
+    public Duration autopilotStabilization() {
+        return autopilotStabilization;
+    }
+
+    /** Autopilot never removes a voter if fewer than this many would remain. Default min(3, voterCount). */
+    public int minVoters() {
+        return minVoters;
     }
 
     public long snapshotEveryEntries() {
@@ -153,6 +191,20 @@ public final class TandemConfig {
 
     public Optional<TlsConfig> tls() {
         return Optional.ofNullable(tls);
+    }
+
+    /** NTP servers (host or host:port); empty = offset 0, the local clock trusted as is. */
+    public List<String> ntpServers() {
+        return ntpServers;
+    }
+
+    public Duration ntpRefresh() {
+        return ntpRefresh;
+    }
+
+    /** A remote HLC timestamp further ahead than this is refused and reported as skew. */
+    public Duration maxClockOffset() {
+        return maxClockOffset;
     }
 
     /**
@@ -255,9 +307,29 @@ public final class TandemConfig {
                 b.sessionTimeout(Duration.ofMillis(parseLong(key, v)));
             }
         },
+        SESSION_SAFETY_MARGIN_MS("tandem.session-safety-margin-ms") {
+            void apply(Builder b, String v) {
+                b.sessionSafetyMargin(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
         REQUEST_TIMEOUT_MS("tandem.request-timeout-ms") {
             void apply(Builder b, String v) {
                 b.requestTimeout(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        AUTOPILOT_DEAD_SERVER_AFTER_MS("tandem.autopilot-dead-server-after-ms") {
+            void apply(Builder b, String v) {
+                b.autopilotDeadServerAfter(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        AUTOPILOT_STABILIZATION_MS("tandem.autopilot-stabilization-ms") {
+            void apply(Builder b, String v) {
+                b.autopilotStabilization(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        MIN_VOTERS("tandem.min-voters") {
+            void apply(Builder b, String v) {
+                b.minVoters((int) parseLong(key, v));
             }
         },
         VOTER_COUNT("tandem.voter-count") {
@@ -268,6 +340,21 @@ public final class TandemConfig {
         SNAPSHOT_EVERY_ENTRIES("tandem.snapshot-every-entries") {
             void apply(Builder b, String v) {
                 b.snapshotEveryEntries(parseLong(key, v));
+            }
+        },
+        NTP_SERVERS("tandem.ntp-servers") {
+            void apply(Builder b, String v) {
+                b.ntpServers(v.split("\\s*,\\s*"));
+            }
+        },
+        NTP_REFRESH_MS("tandem.ntp-refresh-ms") {
+            void apply(Builder b, String v) {
+                b.ntpRefresh(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        MAX_CLOCK_OFFSET_MS("tandem.max-clock-offset-ms") {
+            void apply(Builder b, String v) {
+                b.maxClockOffset(Duration.ofMillis(parseLong(key, v)));
             }
         };
 
@@ -311,13 +398,20 @@ public final class TandemConfig {
         private int electionTimeoutTicks = 10;
         private int heartbeatTicks = 1;
         private Duration sessionTimeout = Duration.ofSeconds(5);
+        private Duration sessionSafetyMargin;
         private Duration requestTimeout = Duration.ofSeconds(10);
         private int voterCount = 3;
+        private Duration autopilotDeadServerAfter = Duration.ofSeconds(30);
+        private Duration autopilotStabilization = Duration.ofSeconds(5);
+        private int minVoters;
         private long snapshotEveryEntries = 10_000;
         private int maxKeyBytes = 1024;
         private int maxValueBytes = 1 << 20;
         private int watchHistoryEvents = 100_000;
         private TlsConfig tls;
+        private final List<String> ntpServers = new ArrayList<>();
+        private Duration ntpRefresh = Duration.ofSeconds(64);
+        private Duration maxClockOffset = Duration.ofMillis(500);
 
         private Builder() {
         }
@@ -408,6 +502,16 @@ public final class TandemConfig {
             return this;
         }
 
+        /**
+         * This node treats its locks and leaderships as lost when it has not renewed its session
+         * for (session timeout − this margin), before the cluster can hand them to anyone else.
+         * Must exceed the worst clock offset between nodes. Default: a quarter of the session timeout.
+         */
+        public Builder sessionSafetyMargin(Duration v) {
+            sessionSafetyMargin = v;
+            return this;
+        }
+
         /** Calls fail with {@link TandemTimeoutException} after this long. Default 10 s. */
         public Builder requestTimeout(Duration v) {
             requestTimeout = v;
@@ -415,6 +519,24 @@ public final class TandemConfig {
         }
 
         /** Target number of voters; further nodes stay learners. Default 3. */
+        /** Autopilot replaces a voter (and drops a learner) not heard from for this long. Default 30 s. */
+        public Builder autopilotDeadServerAfter(Duration v) {
+            autopilotDeadServerAfter = v;
+            return this;
+        }
+
+        /** A learner must be caught up this long before autopilot promotes it. Default 5 s. */
+        public Builder autopilotStabilization(Duration v) {
+            autopilotStabilization = v;
+            return this;
+        }
+
+        /** Autopilot never removes a voter if fewer would remain. Default min(3, voterCount). */
+        public Builder minVoters(int v) {
+            minVoters = v;
+            return this;
+        }
+
         public Builder voterCount(int v) {
             voterCount = v;
             return this;
@@ -445,6 +567,32 @@ public final class TandemConfig {
             return this;
         }
 
+        /** NTP servers, host or host:port (default port 123). Default none: offset 0. */
+        public Builder ntpServers(String... servers) {
+            ntpServers.clear();
+            for (String s : servers) {
+                if (s != null && !s.isBlank()) {
+                    ntpServers.add(s.trim());
+                }
+            }
+            return this;
+        }
+
+        /** Between two NTP rounds when servers answer (back-off from 1 s while they do not). Default 64 s. */
+        public Builder ntpRefresh(Duration v) {
+            ntpRefresh = v;
+            return this;
+        }
+
+        /**
+         * The largest clock offset between nodes the cluster tolerates: a remote HLC timestamp
+         * further ahead is refused, counted and reported as skew. Default 500 ms.
+         */
+        public Builder maxClockOffset(Duration v) {
+            maxClockOffset = v;
+            return this;
+        }
+
         /** Builds the configuration and starts the node; see {@link Tandem#start(TandemConfig)}. */
         public Tandem start() {
             return Tandem.start(build());
@@ -472,16 +620,34 @@ public final class TandemConfig {
             require(sessionTimeout.toMillis() >= 2 * electionMs, "sessionTimeout (" + sessionTimeout.toMillis()
                     + " ms) must be at least twice the election timeout (" + electionMs + " ms), or every leader"
                     + " change would expire sessions");
+            require(sessionSafetyMargin == null || (sessionSafetyMargin.toMillis() >= 1
+                    && sessionSafetyMargin.toMillis() < sessionTimeout.toMillis() / 2), "sessionSafetyMargin ("
+                    + (sessionSafetyMargin == null ? 0 : sessionSafetyMargin.toMillis()) + " ms) must be at least 1 ms"
+                    + " and below half the session timeout (" + sessionTimeout.toMillis() + " ms)");
             require(requestTimeout.toMillis() >= 100, "requestTimeout (" + requestTimeout.toMillis()
                     + " ms) must be at least 100 ms");
             require(voterCount >= 1 && voterCount <= 9, "voterCount (" + voterCount + ") must be between 1 and 9"
                     + " (3 or 5 is typical)");
+            require(autopilotDeadServerAfter.toMillis() >= 2 * sessionTimeout.toMillis(), "autopilotDeadServerAfter ("
+                    + autopilotDeadServerAfter.toMillis() + " ms) must be at least twice the session timeout ("
+                    + sessionTimeout.toMillis() + " ms): a voter must not be replaced for a pause its session survives");
+            require(!autopilotStabilization.isNegative(), "autopilotStabilization must be >= 0");
+            require(minVoters >= 0 && minVoters <= voterCount, "minVoters (" + minVoters + ") must be between 1 and"
+                    + " voterCount (" + voterCount + ")");
             require(snapshotEveryEntries >= 100, "snapshotEveryEntries (" + snapshotEveryEntries + ") must be >= 100");
             require(maxKeyBytes >= 1 && maxKeyBytes <= 64 * 1024, "maxKeyBytes (" + maxKeyBytes
                     + ") must be between 1 and 65536");
             require(maxValueBytes >= 1 && maxValueBytes <= 16 << 20, "maxValueBytes (" + maxValueBytes
                     + ") must be between 1 and 16 MiB");
             require(watchHistoryEvents >= 100, "watchHistoryEvents (" + watchHistoryEvents + ") must be >= 100");
+            require(ntpRefresh.toMillis() >= 1000, "ntpRefresh (" + ntpRefresh.toMillis() + " ms) must be at least"
+                    + " 1000 ms");
+            require(maxClockOffset.toMillis() >= 1 && maxClockOffset.toMillis() <= 60_000, "maxClockOffset ("
+                    + maxClockOffset.toMillis() + " ms) must be between 1 and 60000 ms");
+            for (String server : ntpServers) {
+                require(server.matches("[A-Za-z0-9._\\[\\]:-]+"), "NTP server '" + server
+                        + "' is not a host or host:port");
+            }
             Endpoint adv;
             if (advertiseText != null) {
                 adv = parseEndpoint("advertise", advertiseText);

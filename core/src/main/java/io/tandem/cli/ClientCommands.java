@@ -63,6 +63,21 @@ final class ClientCommands {
         };
     }
 
+    /** {@code tandem lock list [PREFIX]} and {@code tandem leader list [PREFIX]}. */
+    static int locks(boolean elections, String[] argv, Map<String, String> env, PrintStream out) {
+        String what = elections ? "leader" : "lock";
+        if (argv.length == 0 || !argv[0].equals("list")) {
+            throw new UsageException(what + " needs a subcommand: list");
+        }
+        Args args = parse(java.util.Arrays.copyOfRange(argv, 1, argv.length), Set.of(), Set.of());
+        args.requirePositionalAtMost(1);
+        String prefix = args.positional().isEmpty() ? "" : args.positional().get(0);
+        try (RemoteClient client = connect(args, env)) {
+            out.print(client.call(request(elections ? ClientOp.LEADERS : ClientOp.LOCKS, prefix)).text());
+            return 0;
+        }
+    }
+
     // ------------------------------------------------------------------ subcommands
 
     private static int get(Args args, Map<String, String> env, PrintStream out) {

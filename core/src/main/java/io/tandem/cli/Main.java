@@ -3,6 +3,10 @@ package io.tandem.cli;
 import io.tandem.Tandem;
 import io.tandem.TandemConfig;
 import io.tandem.TandemException;
+import io.tandem.leader.Leadership;
+import io.tandem.lock.FencingGuard;
+import io.tandem.lock.LockLease;
+import io.tandem.lock.StaleTokenException;
 import io.tandem.data.Record;
 import io.tandem.node.NodeStatus;
 import io.tandem.raft.Role;
@@ -38,7 +42,7 @@ public final class Main {
     public static void main(String[] args) {
         boolean isNode = args.length > 0 && args[0].equals("node");
         // A client command's own message says what failed; transport warnings would only repeat it.
-        String level = isNode ? "info" : args.length > 0 && (args[0].equals("kv") || args[0].equals("status")
+        String level = isNode ? "info" : args.length > 0 && (args[0].equals("kv") || args[0].equals("status") || args[0].equals("lock") || args[0].equals("leader")
                 || args[0].equals("task"))
                 ? "error" : "warn";
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("tandem.logLevel", level));
@@ -70,6 +74,8 @@ public final class Main {
                 case "node" -> node(rest, env, out);
                 case "status" -> ClientCommands.status(rest, env, out);
                 case "kv" -> ClientCommands.kv(rest, env, out, err);
+                case "lock" -> ClientCommands.locks(false, rest, env, out);
+                case "leader" -> ClientCommands.locks(true, rest, env, out);
                 case "task" -> TaskCommands.task(rest, env, out);
                 default -> throw new UsageException("unknown command '" + command + "'");
             };
@@ -92,6 +98,7 @@ public final class Main {
         out.println("  node --node-id ID --bind HOST:PORT --seeds A,B,C --data-dir DIR --cluster-secret S");
         out.println("                             run one node from flags (flags override the file)");
         out.println("  status                     show a running node's role, term, leader, commit/applied,");
+        out.println("                             its clocks (HLC, NTP offset, peer clock offsets, skew),");
         out.println("                             voters and learners");
         out.println("  kv get KEY [--stale] [--prefix] [--limit N]");
         out.println("                             print a record's value (--prefix: every key under KEY)");
@@ -102,12 +109,15 @@ public final class Main {
         out.println("                             print key=value lines and the revision they reflect");
         out.println("  kv watch KEY [--prefix] [--from-revision N] [--count N]");
         out.println("                             print changes until interrupted or N events were seen");
+        out.println("  lock list [PREFIX]         locks, semaphores and read-write locks: holders with their");
+        out.println("                             fencing tokens, waiters in queue order");
+        out.println("  leader list [PREFIX]       elections: leader and term, candidates in order");
         out.println("  task list QUEUE [--limit N]  print a task queue's tasks (id, state, attempts, worker,");
         out.println("                             result or last error) and its counts");
         out.println("  task dead QUEUE [--limit N]  print the queue's dead-lettered tasks");
         out.println("  task requeue QUEUE TASK_ID   move a dead-lettered task back to ready");
         out.println("  help                       this text");
-        out.println("status, kv and task talk to a node through its transport port and need:");
+        out.println("status, kv, lock, leader and task talk to a node through its transport port and need:");
         out.println("  --node HOST:PORT           any node's bind/advertise address");
         out.println("  --cluster-secret S         or env " + ClientCommands.SECRET_ENV);
         out.println("  --cluster-name N           or env " + ClientCommands.CLUSTER_NAME_ENV + " (default tandem)");
@@ -198,7 +208,7 @@ public final class Main {
             for (String id : ids) {
                 TandemConfig cfg = Tandem.builder().nodeId(id).bind("127.0.0.1:" + ports.get(id)).seeds(seeds)
                         .dataDir(dir.resolve(id)).clusterName("demo").clusterSecret("demo-secret-not-for-production")
-                        .build();
+                        .sessionTimeout(Duration.ofSeconds(2)).sessionSafetyMargin(Duration.ofMillis(600)).build();
                 starting.add(CompletableFuture.supplyAsync(() -> Tandem.start(cfg), pool));
             }
             for (CompletableFuture<Tandem> f : starting) {
@@ -220,6 +230,32 @@ public final class Main {
             out.println("-- n2 compare-and-wrote orders/42=shipped at version " + r.version() + " -> version "
                     + cas.version());
 
+            io.tandem.time.ClusterTime time1 = nodes.get("n1").time();
+            out.println("-- time: n1's hybrid logical clock reads " + time1.now() + " (ms.logical); NTP offset "
+                    + time1.ntpOffsetMs() + " ms" + (time1.ntpStatus().enabled() ? "" : " (no NTP servers configured)"));
+            StringBuilder ts = new StringBuilder();
+            long lastTs = 0;
+            for (String id : ids) {
+                for (int i = 0; i < 2; i++) {
+                    lastTs = nodes.get(id).time().nextTimestamp();
+                    ts.append(ts.length() == 0 ? "" : ", ").append(id).append(' ').append(lastTs);
+                }
+            }
+            out.println("-- timestamp oracle, one node after the other (strictly increasing): " + ts);
+
+            lockHandover(nodes, out);
+
+            // The Raft leader also leads the election "billing"; the other two queue as candidates.
+            Leadership billing = nodes.get(leader).leader("billing").elect();
+            List<CompletableFuture<Leadership>> candidates = new ArrayList<>();
+            for (String id : ids) {
+                if (!id.equals(leader)) {
+                    candidates.add(nodes.get(id).leader("billing").electAsync());
+                }
+            }
+            out.println("-- " + leader + " leads election 'billing' in term " + billing.term()
+                    + "; the other nodes wait as candidates");
+
             out.println("-- killing the leader " + leader + " (no graceful leave)");
             long killed = System.nanoTime();
             nodes.remove(leader).runtime().close();
@@ -227,14 +263,23 @@ public final class Main {
             survivor.data().write("orders/43", "new");
             long ms = (System.nanoTime() - killed) / 1_000_000;
             String next = awaitLeader(nodes, out);
-            out.println("-- new leader " + next + "; first write after the kill succeeded in " + ms + " ms");
+            out.println("-- new Raft leader " + next + "; first write after the kill succeeded in " + ms + " ms");
+            Leadership taken = (Leadership) CompletableFuture.anyOf(candidates.toArray(new CompletableFuture[0]))
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            out.println("-- election 'billing' failed over to the next candidate in "
+                    + (System.nanoTime() - killed) / 1_000_000 + " ms (the dead node's 2 s session expired): term "
+                    + taken.term() + " > " + billing.term());
             for (Tandem t : nodes.values()) {
                 out.println("   " + t.nodeId() + " reads orders/42 = "
                         + t.data().read("orders/42").map(Record::valueAsString).orElse("<missing>") + ", orders/43 = "
                         + t.data().read("orders/43").map(Record::valueAsString).orElse("<missing>"));
             }
+            long afterKill = survivor.time().nextTimestamp();
+            out.println("-- timestamp after the crash: " + afterKill + (afterKill > lastTs ? " (above every earlier one)"
+                    : " (NOT above " + lastTs + ")"));
             TaskDemo.run(nodes, out);
-            out.println("== demo finished: the data survived the leader's crash");
+            out.println("== demo finished: the data survived the leader's crash, the lock moved in order with"
+                    + " increasing tokens, and leadership failed over");
             return 0;
         } finally {
             for (Tandem t : nodes.values()) {
@@ -243,6 +288,30 @@ public final class Main {
             pool.shutdown();
             deleteTree(dir);
         }
+    }
+
+    /** A lock passing between nodes in FIFO order, and a fenced store refusing the stale holder. */
+    private static void lockHandover(Map<String, Tandem> nodes, PrintStream out) throws Exception {
+        FencingGuard store = new FencingGuard("invoice-store");
+        LockLease first = nodes.get("n1").lock("invoice-42").acquire();
+        store.run(first.fencingToken(), () -> { });
+        CompletableFuture<LockLease> waiting = nodes.get("n2").lock("invoice-42").acquireAsync();
+        out.println("-- n1 holds lock invoice-42 (fencing token " + first.fencingToken()
+                + ") and wrote the invoice; n2 waits in line");
+        long t0 = System.nanoTime();
+        first.release();
+        LockLease second = waiting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        out.println("-- n1 released; n2 got the lock " + (System.nanoTime() - t0) / 1_000_000 + " ms later with token "
+                + second.fencingToken());
+        store.run(second.fencingToken(), () -> { });
+        try {
+            store.run(first.fencingToken(), () -> { });
+            throw new TandemException("the fencing guard accepted a stale token");
+        } catch (StaleTokenException e) {
+            out.println("-- a late write with n1's old token " + first.fencingToken() + " is refused by the store: "
+                    + "fencing token " + e.token() + " < " + e.highest());
+        }
+        second.release();
     }
 
     private static String awaitLeader(Map<String, Tandem> nodes, PrintStream out) throws InterruptedException {

@@ -17,13 +17,26 @@ import java.util.List;
  * @param inboxCapacity       events waiting for the loop; beyond it calls fail with OverloadedException
  * @param maxPendingRequests  proposals and reads in flight on this node
  * @param voterCount          the leader promotes caught-up learners until there are this many voters
+ * @param sessionSafetyMarginMs the node treats its session as lost this long before the cluster
+ *                            can expire it (covers clock offset between nodes and rate drift)
+ * @param autopilot           the leader's membership housekeeping (promotion, dead-member replacement)
  */
 public record NodeOptions(String nodeId, Endpoint advertise, List<Endpoint> seeds, RaftConfig raft, long tickMs,
                           long sessionTimeoutMs, long snapshotEveryEntries, long requestTimeoutMs, long retryMs,
-                          int inboxCapacity, int maxPendingRequests, int voterCount, StateMachine.Limits limits) {
+                          int inboxCapacity, int maxPendingRequests, int voterCount, StateMachine.Limits limits,
+                          long sessionSafetyMarginMs, Autopilot.Settings autopilot) {
 
     public NodeOptions {
         seeds = List.copyOf(seeds);
+        if (sessionSafetyMarginMs <= 0 || sessionSafetyMarginMs >= sessionTimeoutMs) {
+            throw new IllegalArgumentException("session safety margin " + sessionSafetyMarginMs
+                    + " ms must be > 0 and below the session timeout " + sessionTimeoutMs + " ms");
+        }
+    }
+
+    /** The default margin: a quarter of the session timeout. */
+    public static long defaultSafetyMarginMs(long sessionTimeoutMs) {
+        return Math.max(1, sessionTimeoutMs / 4);
     }
 
     /** Whether this node is one of the founders named in the seed list. */

@@ -22,6 +22,7 @@ import io.tandem.state.Command;
 import io.tandem.state.CommandCodec;
 import io.tandem.state.CommandResult;
 import io.tandem.state.Envelope;
+import io.tandem.state.LockKind;
 import io.tandem.state.StateMachine;
 import io.tandem.storage.LogEntry;
 import io.tandem.storage.MetaStore;
@@ -30,6 +31,9 @@ import io.tandem.storage.Snapshot;
 import io.tandem.storage.SnapshotStore;
 import io.tandem.storage.SnapshotWriter;
 import io.tandem.storage.TermAndVote;
+import io.tandem.time.HybridClock;
+import io.tandem.time.HybridTimestamp;
+import io.tandem.time.PeerClocks;
 import io.tandem.transport.Endpoint;
 import io.tandem.transport.MessageHandler;
 import io.tandem.transport.Transport;
@@ -95,6 +99,31 @@ public final class RaftNode implements AutoCloseable {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile MessageHandler clientHandler;
+    private volatile MessageHandler timeHandler;
+
+    // ---- time: the HLC stamps entries and rides on every Raft message (see io.tandem.time)
+    private final HybridClock hlc;
+    private final PeerClocks peerClocks = new PeerClocks();
+    private volatile LeaderLease lease = LeaderLease.NONE;
+    private volatile LeaderView leaderView = LeaderView.UNKNOWN;
+
+    /**
+     * This node led {@code term} and a majority confirmed it after a moment {@code t0}; no other
+     * node can become leader before {@code expiresAtNanos} (this node's monotonic clock) while
+     * tick rates stay within the assumed drift. {@link #NONE} when there is no such lease.
+     */
+    public record LeaderLease(long term, long expiresAtNanos) {
+        public static final LeaderLease NONE = new LeaderLease(0, Long.MIN_VALUE);
+
+        public boolean validAt(long monotonicNanos) {
+            return term != 0 && monotonicNanos < expiresAtNanos;
+        }
+    }
+
+    /** Who leads, as the loop last saw it; {@code leaderAddress} is null when unknown. */
+    public record LeaderView(boolean isLeader, long term, String leaderId, Endpoint leaderAddress) {
+        public static final LeaderView UNKNOWN = new LeaderView(false, 0, null, null);
+    }
     private Throwable fatal;
 
     // ---- loop-owned state
@@ -113,7 +142,14 @@ public final class RaftNode implements AutoCloseable {
     private long openSentNanos;
     private long nextSequence;
     private long lastKeepAliveNanos;
-    private long lastConfirmedKeepAliveNanos;
+    private final SessionLease sessionLease;
+    private final Autopilot autopilot;
+    private volatile long publicSessionId;
+    private volatile long validUntilNanos;
+    private boolean atRiskSignalled;
+    /** This node closed its own session (graceful leave): no new session is opened. */
+    private boolean sessionClosedByUs;
+    private final List<Consumer<Long>> sessionAtRiskListeners = new ArrayList<>();
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
     private final ArrayDeque<Pending> waitingForSession = new ArrayDeque<>();
     private final List<Pending> toSend = new ArrayList<>();
@@ -140,6 +176,9 @@ public final class RaftNode implements AutoCloseable {
         final long deadlineNanos;
         long sequence;
         long lastSentNanos;
+        /** When this command first left the node: any copy of it is stamped after this. */
+        long firstSentNanos;
+        boolean sent;
         byte[] payload;
         /** In {@code toSend} already: keeps re-queueing O(1) when thousands are pending. */
         boolean queued;
@@ -156,6 +195,13 @@ public final class RaftNode implements AutoCloseable {
 
     public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
                     Executor callbacks) {
+        this(opt, storage, transport, clock, random, callbacks, new HybridClock(clock::wallMillis, 500));
+    }
+
+    /** @param hlc the node's hybrid logical clock: stamps entries, travels on every Raft message */
+    public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
+                    Executor callbacks, HybridClock hlc) {
+        this.hlc = hlc;
         this.opt = opt;
         this.storage = storage;
         this.transport = transport;
@@ -165,6 +211,8 @@ public final class RaftNode implements AutoCloseable {
         this.inbox = new ArrayBlockingQueue<>(opt.inboxCapacity());
         this.sm = new StateMachine(opt.limits());
         this.formation = new Formation(opt, this::sendTo);
+        this.autopilot = new Autopilot(opt.autopilot());
+        this.sessionLease = new SessionLease(opt.sessionTimeoutMs(), opt.sessionSafetyMarginMs());
         this.sm.setListener(new StateMachine.Listener() {
             @Override
             public void onEvent(io.tandem.state.WatchEvent event) {
@@ -177,6 +225,28 @@ public final class RaftNode implements AutoCloseable {
             public void onSessionClosed(long id, String nodeId, boolean expired) {
                 for (StateMachine.Listener l : listeners) {
                     l.onSessionClosed(id, nodeId, expired);
+                }
+            }
+
+            @Override
+            public void onLockGranted(LockKind kind, String name, long session, String nodeId, long owner,
+                                      long token) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onLockGranted(kind, name, session, nodeId, owner, token);
+                }
+            }
+
+            @Override
+            public void onLockWaitExpired(LockKind kind, String name, long session, long owner) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onLockWaitExpired(kind, name, session, owner);
+                }
+            }
+
+            @Override
+            public void onLockReleased(LockKind kind, String name, long session, long owner, long token, String why) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onLockReleased(kind, name, session, owner, token, why);
                 }
             }
 
@@ -306,6 +376,59 @@ public final class RaftNode implements AutoCloseable {
         return sessionId;
     }
 
+    /**
+     * Called on the loop thread with the session id when this node has not been able to renew its
+     * session for (session timeout − safety margin), measured by the monotonic clock from when the
+     * last confirmed command was first sent: the cluster may expire the session soon, so whatever
+     * depends on it (locks, leaderships) must be treated as lost now. Signalled once per lapse.
+     */
+    public void onSessionAtRisk(Consumer<Long> listener) {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        Runnable add = () -> {
+            sessionAtRiskListeners.add(listener);
+            f.complete(null);
+        };
+        if (!loop.isAlive() && running) {
+            add.run();
+            return;
+        }
+        enqueue(add, f);
+        f.join();
+    }
+
+    /** This node's current session id, 0 while it has none. Any thread. */
+    public long sessionId() {
+        return publicSessionId;
+    }
+
+    /**
+     * Until when (by {@link Clock#monotonicNanos()}) this node may rely on its session: the first
+     * send time of the last command the cluster confirmed, plus session timeout minus safety
+     * margin. Computed from send times, so a pause (GC, SIGSTOP) cannot stretch it. Any thread.
+     */
+    public long sessionValidUntilNanos() {
+        return validUntilNanos;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** What autopilot decided lately and how long each member has been silent (leader only; empty elsewhere). */
+    public CompletableFuture<List<String>> autopilotReport() {
+        CompletableFuture<List<String>> f = new CompletableFuture<>();
+        enqueue(() -> {
+            List<String> out = new ArrayList<>();
+            if (core != null && core.isLeader()) {
+                autopilot.silence(core.configuration(), clock.monotonicNanos() / 1_000_000)
+                        .forEach((m, ms) -> out.add("silent " + m + " " + ms + " ms"));
+                autopilot.recentDecisions().forEach(r -> out.add("decided " + r));
+            }
+            callbacks.execute(() -> f.complete(out));
+        }, f);
+        return f;
+    }
+
     /** Called on the loop thread with the old session id when this node's session is lost. */
     public void onSessionLost(Consumer<Long> listener) {
         if (!loop.isAlive() && running) {
@@ -318,6 +441,74 @@ public final class RaftNode implements AutoCloseable {
             f.complete(null);
         }, f);
         f.join();
+    }
+
+    /**
+     * Routes the timestamp oracle's messages ({@link Wire.TimestampRequest}, {@link
+     * Wire.TimestampResponse}) to {@code handler} on the callbacks executor, outside the loop.
+     */
+    public void onTimeMessage(MessageHandler handler) {
+        this.timeHandler = handler;
+    }
+
+    public HybridClock hybridClock() {
+        return hlc;
+    }
+
+    public PeerClocks peerClocks() {
+        return peerClocks;
+    }
+
+    /** The current leader lease of this node (a volatile read; {@link LeaderLease#NONE} if none). */
+    public LeaderLease leaderLease() {
+        return lease;
+    }
+
+    /** Who leads, as of the loop's last turn (a volatile read). */
+    public LeaderView leaderView() {
+        return leaderView;
+    }
+
+    /**
+     * Confirms with a ReadIndex round (§6.4) that this node still leads and, if so, extends its
+     * lease to {@code t0 + leaseNanos}, {@code t0} being the moment of this call: every voter
+     * that acknowledged the round heard from this leader after {@code t0}, and with CheckQuorum
+     * stickiness none of them votes for another candidate within an election timeout of that.
+     * Completes with the lease (or {@link LeaderLease#NONE} if this node does not lead or is
+     * handing leadership over).
+     */
+    public CompletableFuture<LeaderLease> renewLeaderLease(long leaseNanos) {
+        long t0 = clock.monotonicNanos();
+        CompletableFuture<LeaderLease> out = new CompletableFuture<>();
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        enqueue(() -> {
+            if (core == null || !core.isLeader() || core.isTransferringLeadership()) {
+                callbacks.execute(() -> out.complete(LeaderLease.NONE));
+                return;
+            }
+            long term = core.term();
+            // Runs on the loop once the round is confirmed; leadership in one term is continuous,
+            // so still leading in the same term means the round was this node's own.
+            readBatch.add(new ReadTask(sm -> {
+                if (!core.isLeader() || core.term() != term || core.isTransferringLeadership()) {
+                    return LeaderLease.NONE;
+                }
+                LeaderLease next = new LeaderLease(term, t0 + leaseNanos);
+                LeaderLease cur = lease;
+                if (cur.term() != term || cur.expiresAtNanos() < next.expiresAtNanos()) {
+                    lease = next;
+                }
+                return lease;
+            }, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs())));
+        }, f);
+        f.whenComplete((v, e) -> {
+            if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete((LeaderLease) v);
+            }
+        });
+        return out;
     }
 
     public CompletableFuture<NodeStatus> status() {
@@ -340,6 +531,7 @@ public final class RaftNode implements AutoCloseable {
                     }
                 }
                 if (best != null) {
+                    lease = LeaderLease.NONE; // the target may win before any lease runs out
                     core.transferLeadership(best);
                 }
             }
@@ -392,6 +584,10 @@ public final class RaftNode implements AutoCloseable {
             handOffClientMessage(fromNodeId, message);
             return;
         }
+        if (message instanceof Wire.TimestampRequest || message instanceof Wire.TimestampResponse) {
+            handOffTimeMessage(fromNodeId, message);
+            return;
+        }
         // I/O threads only decode and enqueue; a full inbox drops, which Raft tolerates.
         if (running && !inbox.offer(() -> handleMessage(fromNodeId, message))) {
             LOG.debug("node {}: inbox full, dropped {} from {}", opt.nodeId(), message.getClass().getSimpleName(),
@@ -410,6 +606,35 @@ public final class RaftNode implements AutoCloseable {
             callbacks.execute(() -> handler.onMessage(fromNodeId, message));
         } catch (RejectedExecutionException e) {
             LOG.debug("node {}: closing; dropped a client request from {}: {}", opt.nodeId(), fromNodeId, e.toString());
+        }
+    }
+
+    private void handOffTimeMessage(String fromNodeId, Object message) {
+        MessageHandler handler = timeHandler;
+        if (handler == null || !running) {
+            LOG.debug("node {}: no timestamp oracle; dropped {} from {}", opt.nodeId(),
+                    message.getClass().getSimpleName(), fromNodeId);
+            return;
+        }
+        try {
+            callbacks.execute(() -> handler.onMessage(fromNodeId, message));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("node {}: closing; dropped a timestamp message from {}: {}", opt.nodeId(), fromNodeId, e.toString());
+        }
+    }
+
+    /** Publishes who leads for threads outside the loop, and drops a lease that no longer holds. */
+    private void publishLeadership() {
+        boolean leads = core.isLeader();
+        LeaderLease l = lease;
+        if (l.term() != 0 && (!leads || core.term() != l.term() || core.isTransferringLeadership())) {
+            lease = LeaderLease.NONE;
+        }
+        LeaderView v = leaderView;
+        String leader = core.leaderId();
+        if (v.isLeader() != leads || v.term() != core.term() || !java.util.Objects.equals(v.leaderId(), leader)
+                || (leader != null && v.leaderAddress() == null)) {
+            leaderView = new LeaderView(leads, core.term(), leader, leader == null ? null : addressOf(leader));
         }
     }
 
@@ -438,6 +663,7 @@ public final class RaftNode implements AutoCloseable {
                     flushProposals(now);
                     flushReads();
                     processReady();
+                    publishLeadership();
                 }
             }
         } catch (InterruptedException e) {
@@ -448,6 +674,8 @@ public final class RaftNode implements AutoCloseable {
         } finally {
             phase = Phase.STOPPED;
             running = false;
+            lease = LeaderLease.NONE;
+            leaderView = LeaderView.UNKNOWN;
             failEverything(fatal == null ? new ClosedException("node " + opt.nodeId() + " stopped")
                     : new ClosedException("node " + opt.nodeId() + " stopped: " + fatal.getMessage(), fatal));
             stopped.complete(null);
@@ -477,6 +705,8 @@ public final class RaftNode implements AutoCloseable {
                 }
                 if (core.isLeader()) {
                     leaderDuties(now);
+                } else {
+                    autopilot.reset();
                 }
                 sessionDuties(now);
                 expireRequests(now);
@@ -559,14 +789,24 @@ public final class RaftNode implements AutoCloseable {
         }
         lastApplied = base.index();
         lastSnapshotIndex = base.index();
-        core = new RaftCore(opt.raft(), random, clock::wallMillis, snapshotSource(), new HardState(tv.currentTerm(),
+        // Entries are stamped with the HLC's physical part (DESIGN §3), in ms as before.
+        core = new RaftCore(opt.raft(), random, () -> HybridTimestamp.physicalOf(hlc.now()), snapshotSource(), new HardState(tv.currentTerm(),
                 tv.votedFor()), base, entries);
     }
 
     // ------------------------------------------------------------------ messages
 
     private void handleMessage(String from, Object message) {
-        if (message instanceof Wire.RaftEnvelope env) {
+        if (message instanceof Wire.TimedRaftEnvelope env) {
+            autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
+            hlc.update(env.hlc());
+            peerClocks.observe(env.message().from(), env.physicalMs(), hlc.physicalMillis());
+            rememberAddress(env.message().from(), env.fromAddress());
+            if (core != null) {
+                core.step(env.message());
+            }
+        } else if (message instanceof Wire.RaftEnvelope env) {
+            autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
             rememberAddress(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
@@ -647,13 +887,16 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void sendRaft(List<Message> messages) {
+        if (lease.term() != 0 && core.isTransferringLeadership()) {
+            lease = LeaderLease.NONE; // before a TimeoutNow can leave
+        }
         for (Message m : messages) {
             Endpoint to = addressOf(m.to());
             if (to == null) {
                 LOG.debug("node {}: no address for {}, dropping {}", opt.nodeId(), m.to(), m.kind());
                 continue;
             }
-            sendTo(to, new Wire.RaftEnvelope(opt.advertise().toString(), m));
+            sendTo(to, new Wire.TimedRaftEnvelope(opt.advertise().toString(), hlc.now(), hlc.physicalMillis(), m));
         }
     }
 
@@ -884,13 +1127,32 @@ public final class RaftNode implements AutoCloseable {
             return;
         }
         if (result instanceof CommandResult.SessionExpired) {
+            if (sessionClosedByUs) {
+                // The node is leaving: commands that raced its CloseSession simply did not run.
+                fail(p.future, new ClosedException("node " + opt.nodeId() + " closed its session; the command did"
+                        + " not run"));
+                return;
+            }
             onSessionLost();
             return;
         }
-        if (p.command instanceof Command.KeepAlive) {
-            lastConfirmedKeepAliveNanos = Math.max(lastConfirmedKeepAliveNanos, p.lastSentNanos);
+        if (p.command instanceof Command.CloseSession) {
+            sessionClosedByUs = true;
+        }
+        // The session was live when this command applied, and the command was stamped after it first left.
+        if (p.sent) {
+            confirmSession(p.firstSentNanos);
         }
         callbacks.execute(() -> p.future.complete(result));
+    }
+
+    private void confirmSession(long firstSentNanos) {
+        sessionLease.confirmed(firstSentNanos);
+        validUntilNanos = sessionLease.validUntilNanos();
+        if (atRiskSignalled && clock.monotonicNanos() - sessionLease.validUntilNanos() < 0) {
+            atRiskSignalled = false;
+            LOG.info("node {}: session {} confirmed again", opt.nodeId(), sessionId);
+        }
     }
 
     private void onSessionOpened(CommandResult result) {
@@ -901,9 +1163,14 @@ public final class RaftNode implements AutoCloseable {
             return;
         }
         sessionId = opened.sessionId();
+        publicSessionId = sessionId;
         nextSequence = 0;
-        lastConfirmedKeepAliveNanos = openSentNanos;
-        lastKeepAliveNanos = clock.monotonicNanos();
+        sessionLease.opened(openSentNanos);
+        validUntilNanos = sessionLease.validUntilNanos();
+        atRiskSignalled = false;
+        // The lease counts from when the open request first left, which may be long ago if the
+        // cluster was still forming: renew at the next tick rather than a third of a timeout later.
+        lastKeepAliveNanos = clock.monotonicNanos() - ms(opt.sessionTimeoutMs());
         LOG.info("node {}: session {} open (timeout {} ms)", opt.nodeId(), sessionId, opened.timeoutMs());
         while (!waitingForSession.isEmpty()) {
             assignAndQueue(waitingForSession.poll());
@@ -916,6 +1183,8 @@ public final class RaftNode implements AutoCloseable {
         LOG.warn("node {}: session {} expired in the cluster; everything it owned was released. Opening a new one",
                 opt.nodeId(), lost);
         sessionId = 0;
+        publicSessionId = 0;
+        validUntilNanos = Long.MIN_VALUE;
         SessionExpiredException e = new SessionExpiredException("node " + opt.nodeId() + ": session " + lost
                 + " expired before the command applied; it did not run. Retry it");
         for (Pending p : pending.values()) {
@@ -960,6 +1229,10 @@ public final class RaftNode implements AutoCloseable {
         for (Pending p : toSend) {
             p.queued = false;
             p.lastSentNanos = now;
+            if (!p.sent) {
+                p.sent = true;
+                p.firstSentNanos = now;
+            }
             batch.add(p.payload);
             if (batch.size() == MAX_PROPOSALS_PER_BATCH) {
                 dispatch(batch);
@@ -1016,6 +1289,14 @@ public final class RaftNode implements AutoCloseable {
         if (pendingOpen != null && sessionId == 0) {
             queue(pendingOpen);
         }
+        if (sessionId != 0) {
+            // Unanswered keep-alives keep their first send time (the conservative rule), so renew
+            // with a fresh one at once: a fail-over should not eat into the session's lease.
+            long now = clock.monotonicNanos();
+            lastKeepAliveNanos = now;
+            assignAndQueue(new Pending(new Command.KeepAlive(), new CompletableFuture<>(),
+                    now + ms(opt.sessionTimeoutMs())));
+        }
     }
 
     private void queue(Pending p) {
@@ -1031,6 +1312,16 @@ public final class RaftNode implements AutoCloseable {
         }
         if (sessionId != 0) {
             pendingOpen = null;
+            if (!atRiskSignalled && now - sessionLease.validUntilNanos() >= 0) {
+                atRiskSignalled = true;
+                LOG.warn("node {}: session {} not confirmed for {} ms (timeout {} ms, safety margin {} ms); treating"
+                        + " its locks and leaderships as lost", opt.nodeId(), sessionId,
+                        (now - sessionLease.confirmedSentNanos()) / 1_000_000, opt.sessionTimeoutMs(),
+                        opt.sessionSafetyMarginMs());
+                for (Consumer<Long> l : sessionAtRiskListeners) {
+                    l.accept(sessionId);
+                }
+            }
             if (now - lastKeepAliveNanos >= ms(opt.sessionTimeoutMs()) / 3) {
                 lastKeepAliveNanos = now;
                 Pending p = new Pending(new Command.KeepAlive(), new CompletableFuture<>(),
@@ -1052,19 +1343,14 @@ public final class RaftNode implements AutoCloseable {
             proposeOnLeader(List.of(CommandCodec.encode(new Envelope(0, 0, 0, tick))));
         }
         Configuration cfg = core.configuration();
-        if (cfg.voters().size() < opt.voterCount() && !cfg.learners().isEmpty()) {
-            String best = null;
-            long bestMatch = -1;
-            for (String learner : cfg.learners().keySet()) {
-                if (core.matchIndex(learner) > bestMatch) {
-                    best = learner;
-                    bestMatch = core.matchIndex(learner);
-                }
-            }
+        Optional<Autopilot.Decision> d = autopilot.decide(opt.nodeId(), cfg, core::matchIndex, core.lastIndex(),
+                core.hasPendingConfChange(), now / 1_000_000);
+        if (d.isPresent()) {
             try {
-                core.proposeConfChange(io.tandem.raft.ConfChange.promote(best));
+                core.proposeConfChange(d.get().change());
+                LOG.info("node {}: autopilot: {}", opt.nodeId(), d.get().reason());
             } catch (TandemException e) {
-                LOG.debug("node {}: not promoting {} yet: {}", opt.nodeId(), best, e.getMessage());
+                LOG.debug("node {}: autopilot could not {} yet: {}", opt.nodeId(), d.get().reason(), e.getMessage());
             }
         }
     }

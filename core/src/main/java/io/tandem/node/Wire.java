@@ -57,7 +57,7 @@ public final class Wire {
      * The operations of the client protocol. Kryo writes an enum as its ordinal, so new
      * operations are appended at the end only; reordering is a wire-format change.
      */
-    public enum ClientOp { STATUS, GET, PUT, DELETE, LIST, WATCH, WATCH_RENEW, WATCH_CANCEL }
+    public enum ClientOp { STATUS, GET, PUT, DELETE, LIST, WATCH, WATCH_RENEW, WATCH_CANCEL, LOCKS, LEADERS }
 
     /**
      * One client request; the node answers with exactly one {@link ClientResponse} carrying the
@@ -111,6 +111,32 @@ public final class Wire {
     public record TaskRequest(long id, String replyTo, String op, String queue, long taskId, int limit) {
     }
 
+    // ---- time (ids 140-149): see docs/formats-wire.md and io.tandem.time
+
+    /**
+     * A Raft message stamped with the sender's clocks: {@code hlc} is its hybrid logical clock
+     * (packed, see io.tandem.time.HybridTimestamp) when it sent the message, {@code physicalMs} its
+     * NTP-corrected physical clock. The receiver merges {@code hlc} into its own HLC and uses
+     * {@code physicalMs} to estimate the sender's clock offset. Replaces {@link RaftEnvelope},
+     * which nodes still accept.
+     */
+    public record TimedRaftEnvelope(String fromAddress, long hlc, long physicalMs, Message message) {
+    }
+
+    /**
+     * A node that is not the leader asks the leader for {@code count} oracle timestamps on behalf
+     * of its callers; the answer goes to {@code replyTo} (the asker's advertised address).
+     */
+    public record TimestampRequest(long id, String replyTo, String fromNodeId, int count) {
+    }
+
+    /**
+     * {@code count} consecutive timestamps starting at {@code first}, or {@code first == 0} when
+     * the receiver could not serve them ({@code error} says why; {@code leaderHint} may name the leader).
+     */
+    public record TimestampResponse(long id, long first, int count, String error, String leaderHint) {
+    }
+
     /** The registrations for every type above and every Raft message. */
     public static Registrations registrations() {
         return Registrations.builder()
@@ -138,6 +164,9 @@ public final class Wire {
                 .register(132, ClientRecord.class)
                 .register(133, ClientResponse.class)
                 .register(134, ClientWatchEvent.class)
+                .register(140, TimedRaftEnvelope.class)
+                .register(141, TimestampRequest.class)
+                .register(142, TimestampResponse.class)
                 .register(150, TaskRequest.class)
                 .build();
     }

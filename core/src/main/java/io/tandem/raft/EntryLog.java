@@ -15,6 +15,8 @@ final class EntryLog {
 
     private long snapshotIndex;
     private long snapshotTerm;
+    /** Stamp of the last compacted entry, so stamps stay non-decreasing after the log empties. */
+    private long compactedTimestamp;
     private final ArrayList<Entry> entries = new ArrayList<>();
     /** First index not yet handed to storage through a Ready. */
     private long unstableFrom;
@@ -52,7 +54,7 @@ final class EntryLog {
     }
 
     long lastTimestamp() {
-        return entries.isEmpty() ? 0 : entries.get(entries.size() - 1).timestamp();
+        return entries.isEmpty() ? compactedTimestamp : entries.get(entries.size() - 1).timestamp();
     }
 
     /** Term of the entry at {@code index}, or {@link #UNKNOWN_TERM} if compacted away or beyond the end. */
@@ -164,6 +166,7 @@ final class EntryLog {
         }
         Invariants.check(index <= lastIndex(), "compact to %d beyond last index %d", index, lastIndex());
         long term = term(index);
+        compactedTimestamp = Math.max(compactedTimestamp, entries.get((int) (index - snapshotIndex - 1)).timestamp());
         entries.subList(0, (int) (index - snapshotIndex)).clear();
         snapshotIndex = index;
         snapshotTerm = term;

@@ -174,6 +174,20 @@ public final class RaftCore {
         return role == Role.LEADER;
     }
 
+    /**
+     * Whether this leader is handing leadership over (a transfer is running, or it has sent a
+     * TimeoutNow in this term): its target may win an election past the voters' stickiness at
+     * any moment, so nothing that relies on a leader lease may be served.
+     */
+    /** Leader: a membership change is proposed but not committed yet (no other may start). */
+    public boolean hasPendingConfChange() {
+        return pendingConfIndex > commitIndex;
+    }
+
+    public boolean isTransferringLeadership() {
+        return leadTransferee != null || timeoutNowSent;
+    }
+
     /** The leader this node follows in the current term, or {@code null}. */
     public String leaderId() {
         return leaderId;

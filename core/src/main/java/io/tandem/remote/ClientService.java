@@ -20,7 +20,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import io.tandem.state.LockInfo;
+import io.tandem.state.LockKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,14 +58,23 @@ public final class ClientService implements AutoCloseable {
     private final String nodeId;
     private final DataStore data;
     private final Supplier<CompletableFuture<NodeStatus>> status;
+    private volatile Supplier<String> statusExtension = () -> "";
     private final Transport transport;
     private final Limits limits;
     private final RemoteWatches watches;
+    private final BiFunction<LockKind, String, CompletableFuture<List<LockInfo>>> locks;
     private final AtomicInteger inFlight = new AtomicInteger();
 
+    /** More {@code name: value} lines appended to every STATUS answer (the node's time, ...). */
+    public void statusExtension(Supplier<String> lines) {
+        this.statusExtension = lines;
+    }
+
     public ClientService(String nodeId, DataStore data, Supplier<CompletableFuture<NodeStatus>> status,
+                         BiFunction<LockKind, String, CompletableFuture<List<LockInfo>>> locks,
                          Transport transport, Clock clock, Limits limits) {
         this.nodeId = nodeId;
+        this.locks = locks;
         this.data = data;
         this.status = status;
         this.transport = transport;
@@ -111,7 +123,7 @@ public final class ClientService implements AutoCloseable {
         requireArguments(req);
         return switch (req.op()) {
             case STATUS -> status.get().thenApply(s -> new ClientResponse(req.id(), true, "", List.of(), 0,
-                    StatusText.of(s)));
+                    StatusText.of(s) + statusExtension.get()));
             case GET -> data.readAsync(req.key(), consistency(req)).thenApply(r -> records(req.id(),
                     r.map(List::of).orElse(List.of()), 0));
             case PUT -> data.writeAsync(req.key(), req.value(), writeOptions(req)).thenApply(r -> records(req.id(),
@@ -120,10 +132,32 @@ public final class ClientService implements AutoCloseable {
                     req.id(), true, "", List.of(), 0, existed ? "deleted" : "absent"));
             case LIST -> data.listingAsync(req.key(), req.limit(), consistency(req)).thenApply(l -> records(req.id(),
                     l.records(), l.revision()));
+            case LOCKS -> locksText(req.key(), false).thenApply(t -> text(req.id(), t));
+            case LEADERS -> locksText(req.key(), true).thenApply(t -> text(req.id(), t));
             case WATCH -> watches.start(req, replyTo);
             case WATCH_RENEW -> watches.renew(req, replyTo);
             case WATCH_CANCEL -> watches.cancel(req, replyTo);
         };
+    }
+
+    private CompletableFuture<String> locksText(String prefix, boolean elections) {
+        String p = prefix == null ? "" : prefix;
+        if (elections) {
+            return locks.apply(LockKind.ELECTION, p).thenApply(l -> LockText.of(l, true));
+        }
+        CompletableFuture<List<LockInfo>> a = locks.apply(LockKind.LOCK, p);
+        CompletableFuture<List<LockInfo>> b = locks.apply(LockKind.SEMAPHORE, p);
+        CompletableFuture<List<LockInfo>> c = locks.apply(LockKind.RWLOCK, p);
+        return CompletableFuture.allOf(a, b, c).thenApply(v -> {
+            List<LockInfo> all = new java.util.ArrayList<>(a.join());
+            all.addAll(b.join());
+            all.addAll(c.join());
+            return LockText.of(all, false);
+        });
+    }
+
+    private static ClientResponse text(long id, String text) {
+        return new ClientResponse(id, true, "", List.of(), 0, text);
     }
 
     private static void requireArguments(ClientRequest req) {

@@ -6,7 +6,7 @@ package io.tandem.state;
  */
 public sealed interface Command permits Command.OpenSession, Command.KeepAlive, Command.CloseSession,
         Command.Put, Command.Delete, Command.Tick, Command.AcquireLock, Command.ReleaseLock,
-        Command.CancelLockWait, TaskCommand {
+        Command.CancelLockWait, Command.ReserveTimestampWindow, TaskCommand {
 
     /** Stable one-byte code used by {@link CommandCodec}; part of the log format. */
     byte code();
@@ -73,31 +73,47 @@ public sealed interface Command permits Command.OpenSession, Command.KeepAlive, 
     }
 
     /**
-     * Acquires lock {@code name} for the envelope's session: granted at once if free, otherwise the
-     * session joins the lock's FIFO queue until {@code waitMs} of entry time have passed
-     * ({@code 0} = do not wait, {@code -1} = wait until cancelled or the session ends).
-     * {@code maxHoldMs} > 0 releases the lock that long after the grant.
+     * Asks for {@code permits} of lock-like {@code name} of {@code kind} for {@code owner} (a number
+     * the node chose, unique within the envelope's session): granted at once if the queue is empty
+     * and enough permits are free, otherwise the owner joins the FIFO queue until {@code waitMs} of
+     * entry time have passed ({@code 0} = do not wait, {@code -1} = wait until cancelled or the
+     * session ends). {@code capacity} is the semaphore's permit count (ignored for other kinds).
+     * {@code maxHoldMs} > 0 ends the grant that long after it was made.
      */
-    record AcquireLock(String name, long waitMs, long maxHoldMs) implements Command {
+    record AcquireLock(LockKind kind, String name, long owner, int permits, int capacity, long waitMs,
+                       long maxHoldMs) implements Command {
         @Override
         public byte code() {
             return 30;
         }
     }
 
-    /** Releases lock {@code name} if the envelope's session holds it with {@code token}. */
-    record ReleaseLock(String name, long token) implements Command {
+    /** Ends {@code owner}'s grant of {@code name} if it carries {@code token}; a stale token changes nothing. */
+    record ReleaseLock(LockKind kind, String name, long owner, long token) implements Command {
         @Override
         public byte code() {
             return 31;
         }
     }
 
-    /** Leaves the wait queue of lock {@code name}; no ghost waiter stays behind. */
-    record CancelLockWait(String name) implements Command {
+    /** Takes {@code owner} out of the queue of {@code name}; no ghost waiter stays behind. */
+    record CancelLockWait(LockKind kind, String name, long owner) implements Command {
         @Override
         public byte code() {
             return 32;
+        }
+    }
+
+    /**
+     * Reserves the timestamp-oracle window up to {@code upTo} (inclusive) for the proposing node:
+     * if it is above every window committed before, the node gets {@code (previous max, upTo]};
+     * otherwise the window is empty and the node asks again above the committed maximum. Only the
+     * leader that reserved a window in its current term serves from it (see io.tandem.time).
+     */
+    record ReserveTimestampWindow(long upTo) implements Command {
+        @Override
+        public byte code() {
+            return 50;
         }
     }
 }

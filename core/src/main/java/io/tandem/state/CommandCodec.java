@@ -22,8 +22,10 @@ import java.io.UncheckedIOException;
  * OpenSession (1): utf nodeId, i64 timeoutMs, i64 nonce     KeepAlive (2), CloseSession (3), Tick (20): -
  * Put (10): utf key, i32 len + value bytes, i64 expectedVersion, i64 ttlMs, u8 ephemeral
  * Delete (11): utf key, i64 expectedVersion
- * AcquireLock (30): utf name, i64 waitMs, i64 maxHoldMs    ReleaseLock (31): utf name, i64 token
- * CancelLockWait (32): utf name
+ * AcquireLock (30): u8 kind, utf name, i64 owner, i32 permits, i32 capacity, i64 waitMs, i64 maxHoldMs
+ * ReleaseLock (31): u8 kind, utf name, i64 owner, i64 token    CancelLockWait (32): u8 kind, utf name, i64 owner
+ * (kind: 0 lock, 1 semaphore, 2 read-write lock, 3 election)
+ * ReserveTimestampWindow (50): i64 upTo
  * Task commands (60–89) and results (40–69): see {@link TaskCodec}
  * utf = u16 length + modified UTF-8
  * </pre>
@@ -83,14 +85,24 @@ public final class CommandCodec {
             out.writeUTF(d.key());
             out.writeLong(d.expectedVersion());
         } else if (c instanceof Command.AcquireLock a) {
+            out.writeByte(a.kind().code);
             out.writeUTF(a.name());
+            out.writeLong(a.owner());
+            out.writeInt(a.permits());
+            out.writeInt(a.capacity());
             out.writeLong(a.waitMs());
             out.writeLong(a.maxHoldMs());
         } else if (c instanceof Command.ReleaseLock r) {
+            out.writeByte(r.kind().code);
             out.writeUTF(r.name());
+            out.writeLong(r.owner());
             out.writeLong(r.token());
         } else if (c instanceof Command.CancelLockWait w) {
+            out.writeByte(w.kind().code);
             out.writeUTF(w.name());
+            out.writeLong(w.owner());
+        } else if (c instanceof Command.ReserveTimestampWindow t) {
+            out.writeLong(t.upTo());
         }
         // KeepAlive, CloseSession and Tick carry no fields.
     }
@@ -104,9 +116,11 @@ public final class CommandCodec {
             case 10 -> new Command.Put(in.readUTF(), readBytes(in), in.readLong(), in.readLong(), in.readBoolean());
             case 11 -> new Command.Delete(in.readUTF(), in.readLong());
             case 20 -> new Command.Tick();
-            case 30 -> new Command.AcquireLock(in.readUTF(), in.readLong(), in.readLong());
-            case 31 -> new Command.ReleaseLock(in.readUTF(), in.readLong());
-            case 32 -> new Command.CancelLockWait(in.readUTF());
+            case 30 -> new Command.AcquireLock(kind(in), in.readUTF(), in.readLong(), in.readInt(), in.readInt(),
+                    in.readLong(), in.readLong());
+            case 31 -> new Command.ReleaseLock(kind(in), in.readUTF(), in.readLong(), in.readLong());
+            case 32 -> new Command.CancelLockWait(kind(in), in.readUTF(), in.readLong());
+            case 50 -> new Command.ReserveTimestampWindow(in.readLong());
             default -> {
                 if (TaskCodec.isCommand(code)) {
                     yield TaskCodec.readCommand(code, in);
@@ -114,6 +128,15 @@ public final class CommandCodec {
                 throw new IOException("unknown command code " + code);
             }
         };
+    }
+
+    private static LockKind kind(DataInput in) throws IOException {
+        byte code = in.readByte();
+        try {
+            return LockKind.of(code);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("unknown lock kind " + code, e);
+        }
     }
 
     static void writeResult(DataOutput out, CommandResult r) throws IOException {
@@ -151,6 +174,9 @@ public final class CommandCodec {
         } else if (r instanceof CommandResult.LockReleased rl) {
             out.writeUTF(rl.name());
             out.writeBoolean(rl.released());
+        } else if (r instanceof CommandResult.TimestampWindow tw) {
+            out.writeLong(tw.from());
+            out.writeLong(tw.upTo());
         }
         // Done carries no fields.
     }
@@ -169,6 +195,7 @@ public final class CommandCodec {
             case 9 -> new CommandResult.LockQueued(in.readUTF(), in.readInt());
             case 10 -> new CommandResult.LockNotAcquired(in.readUTF());
             case 11 -> new CommandResult.LockReleased(in.readUTF(), in.readBoolean());
+            case 30 -> new CommandResult.TimestampWindow(in.readLong(), in.readLong());
             default -> {
                 if (TaskCodec.isResult(code)) {
                     yield TaskCodec.readResult(code, in);

@@ -7,7 +7,8 @@ package io.tandem.state;
 public sealed interface CommandResult permits CommandResult.Done, CommandResult.SessionOpened,
         CommandResult.Written, CommandResult.Deleted, CommandResult.VersionConflict,
         CommandResult.SessionExpired, CommandResult.Rejected, CommandResult.LockGranted,
-        CommandResult.LockQueued, CommandResult.LockNotAcquired, CommandResult.LockReleased, TaskResult {
+        CommandResult.LockQueued, CommandResult.LockNotAcquired, CommandResult.LockReleased,
+        CommandResult.TimestampWindow, TaskResult {
 
     byte code();
 
@@ -94,6 +95,21 @@ public sealed interface CommandResult permits CommandResult.Done, CommandResult.
         @Override
         public byte code() {
             return 11;
+        }
+    }
+
+    /**
+     * The answer to {@link Command.ReserveTimestampWindow}: timestamps {@code from..upTo}
+     * (inclusive) belong to the proposer; empty when {@code from > upTo} (someone reserved higher).
+     */
+    record TimestampWindow(long from, long upTo) implements CommandResult {
+        @Override
+        public byte code() {
+            return 30;
+        }
+
+        public boolean isEmpty() {
+            return from > upTo;
         }
     }
 }

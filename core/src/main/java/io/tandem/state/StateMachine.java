@@ -48,16 +48,19 @@ public final class StateMachine {
         default void onSessionClosed(long sessionId, String nodeId, boolean expired) {
         }
 
-        /** Lock {@code name} was granted to {@code session} with fencing {@code token}. */
-        default void onLockGranted(String name, long session, long token) {
+        /**
+         * {@code name} of {@code kind} was granted to {@code owner} of {@code session} (opened by
+         * {@code nodeId}) with fencing {@code token} — for an election, the term.
+         */
+        default void onLockGranted(LockKind kind, String name, long session, String nodeId, long owner, long token) {
         }
 
-        /** {@code session} stopped waiting for lock {@code name}: its wait deadline passed. */
-        default void onLockWaitExpired(String name, long session) {
+        /** {@code owner} of {@code session} stopped waiting for {@code name}: its wait deadline passed. */
+        default void onLockWaitExpired(LockKind kind, String name, long session, long owner) {
         }
 
-        /** {@code session} no longer holds lock {@code name} ({@code why}: released, expired, ...). */
-        default void onLockReleased(String name, long session, long token, String why) {
+        /** {@code owner} of {@code session} no longer holds {@code name} ({@code why}: released, expired, ...). */
+        default void onLockReleased(LockKind kind, String name, long session, long owner, long token, String why) {
         }
 
         /** A task was claimed for a worker session; that session's node runs it. */
@@ -99,7 +102,9 @@ public final class StateMachine {
     private final TreeMap<Long, TreeSet<String>> ttlIndex = new TreeMap<>();
     private final TreeMap<Long, TreeSet<String>> ephemeralIndex = new TreeMap<>();
     private final ArrayDeque<WatchEvent> history = new ArrayDeque<>();
-    private final Locks locks = new Locks();
+    private final Locks locks;
+    /** The highest timestamp-oracle window bound ever committed (time section of the snapshot). */
+    private long timestampWindowMax;
     private final Tasks tasks;
 
     private static final class Session {
@@ -120,6 +125,7 @@ public final class StateMachine {
 
     public StateMachine(Limits limits) {
         this.limits = limits;
+        this.locks = new Locks(limits.maxKeyBytes());
         this.tasks = new Tasks(limits.maxKeyBytes(), limits.maxValueBytes());
         tasks.setEvents(new Tasks.Events() {
             @Override
@@ -144,18 +150,18 @@ public final class StateMachine {
         });
         locks.setEvents(new Locks.Events() {
             @Override
-            public void granted(String name, long session, long token) {
-                listener.onLockGranted(name, session, token);
+            public void granted(LockKind kind, String name, long session, long owner, long token) {
+                listener.onLockGranted(kind, name, session, nodeOfSession(session), owner, token);
             }
 
             @Override
-            public void waitExpired(String name, long session) {
-                listener.onLockWaitExpired(name, session);
+            public void waitExpired(LockKind kind, String name, long session, long owner) {
+                listener.onLockWaitExpired(kind, name, session, owner);
             }
 
             @Override
-            public void released(String name, long session, long token, String why) {
-                listener.onLockReleased(name, session, token, why);
+            public void released(LockKind kind, String name, long session, long owner, long token, String why) {
+                listener.onLockReleased(kind, name, session, owner, token, why);
             }
         });
     }
@@ -227,6 +233,8 @@ public final class StateMachine {
             return locks.release(s.id, r, lastTimestamp, sessions::containsKey);
         } else if (cmd instanceof Command.CancelLockWait c) {
             return locks.cancel(s.id, c);
+        } else if (cmd instanceof Command.ReserveTimestampWindow t) {
+            return reserveTimestampWindow(t);
         } else if (cmd instanceof TaskCommand t) {
             return tasks.execute(s.id, t, lastTimestamp, sessions::containsKey);
         }
@@ -273,6 +281,22 @@ public final class StateMachine {
         locks.sessionClosed(s.id, expired, lastTimestamp, sessions::containsKey);
         tasks.sessionClosed(s.id, lastTimestamp, sessions::containsKey);
         listener.onSessionClosed(s.id, s.nodeId, expired);
+    }
+
+    // ------------------------------------------------------------------ timestamp oracle
+
+    private CommandResult reserveTimestampWindow(Command.ReserveTimestampWindow t) {
+        long from = timestampWindowMax + 1;
+        if (t.upTo() < from) {
+            return new CommandResult.TimestampWindow(from, timestampWindowMax); // empty: ask above the max
+        }
+        timestampWindowMax = t.upTo();
+        return new CommandResult.TimestampWindow(from, t.upTo());
+    }
+
+    /** The highest timestamp-oracle window bound committed so far (0 before any). */
+    public long timestampWindowMax() {
+        return timestampWindowMax;
     }
 
     // ------------------------------------------------------------------ records
@@ -430,9 +454,23 @@ public final class StateMachine {
         return lastIndex;
     }
 
-    /** Locks whose name starts with {@code prefix}, in name order (free locks without waiters are not kept). */
-    public List<LockInfo> locks(String prefix) {
-        return locks.view(prefix);
+    /**
+     * Locks, semaphores, read-write locks or elections of {@code kind} whose name starts with
+     * {@code prefix}, in name order (entries without holders and waiters are not kept).
+     */
+    public List<LockInfo> locks(LockKind kind, String prefix) {
+        return locks.view(kind, prefix, this::nodeOfSession);
+    }
+
+    /** The node that opened {@code sessionId}, or null if the session is not live. */
+    public String nodeOfSession(long sessionId) {
+        Session s = sessions.get(sessionId);
+        return s == null ? null : s.nodeId;
+    }
+
+    /** The greatest fencing token (and election term) granted so far. */
+    public long lastFencingToken() {
+        return locks.lastToken();
     }
 
     // ------------------------------------------------------------------ task reads (local, after ReadIndex)
@@ -471,11 +509,6 @@ public final class StateMachine {
         return tasks.nextFire(queue, schedule);
     }
 
-    private String nodeOfSession(long sessionId) {
-        Session s = sessions.get(sessionId);
-        return s == null ? "" : s.nodeId;
-    }
-
     public long lastTimestamp() {
         return lastTimestamp;
     }
@@ -498,10 +531,12 @@ public final class StateMachine {
      * Writes the whole state. Format version 1, big-endian: u8 version, i64 lastIndex,
      * i64 lastTimestamp, i64 revision, i64 compactedRevision; i32 sessions × (i64 id, utf nodeId,
      * i64 timeout, i64 deadline, i64 acked, i32 n × (i64 seq, result)); i32 records × record;
-     * i32 events × (i64 revision, u8 type, record); locks: i64 last token, i32 locks × (utf name,
-     * i64 holder session, i64 token, i64 hold deadline, i32 waiters × (i64 session, i64 deadline,
-     * i64 max hold)); tasks (last section): see {@link Tasks#write} and docs/formats.md. See
-     * {@link CommandCodec} for record and result.
+     * i32 events × (i64 revision, u8 type, record); locks: i64 last token, i32 entries × (u8 kind,
+     * utf name, i32 capacity, i32 grants × (i64 session, i64 owner, i32 permits, i64 token,
+     * i64 hold deadline), i32 waiters × (i64 session, i64 owner, i32 permits, i64 deadline,
+     * i64 max hold)); time (a section at the end): i64 timestamp window max, the highest
+     * timestamp-oracle bound ever committed; tasks (the section after time): see {@link Tasks#write} and
+     * docs/formats.md. See {@link CommandCodec} for record and result.
      */
     public void snapshot(OutputStream os) throws IOException {
         DataOutputStream out = new DataOutputStream(os);
@@ -534,6 +569,7 @@ public final class StateMachine {
             CommandCodec.writeRecord(out, e.record());
         }
         locks.write(out);
+        out.writeLong(timestampWindowMax);
         tasks.write(out);
         out.flush();
     }
@@ -578,6 +614,7 @@ public final class StateMachine {
             history.addLast(new WatchEvent(rev, type, CommandCodec.readRecord(in)));
         }
         locks.read(in);
+        timestampWindowMax = in.readLong();
         tasks.read(in);
         listener.onRestored();
     }

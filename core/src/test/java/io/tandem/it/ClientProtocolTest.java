@@ -67,6 +67,45 @@ class ClientProtocolTest {
         }
     }
 
+    @Test
+    void lockListAndLeaderListShowHoldersTokensTermsAndWaitersInOrder() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            io.tandem.lock.LockLease held = c.node("n1").lock("orders/42").acquire();
+            c.node("n2").lock("orders/42").acquireAsync();
+            io.tandem.lock.LockLease permits = c.node("n2").semaphore("pool", 4).acquire(3);
+            io.tandem.leader.Leadership lead = c.node("n3").leader("billing").elect();
+            c.node("n1").leader("billing").electAsync();
+            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n1").locks(io.tandem.state.LockKind.LOCK, "")
+                    .stream().anyMatch(i -> i.waiters().size() == 1)
+                    && c.node("n1").locks(io.tandem.state.LockKind.ELECTION, "").stream()
+                    .anyMatch(i -> i.waiters().size() == 1), "both waiters queued");
+            String locks = cli(c, "lock", "list");
+            assertTrue(locks.contains("lock orders/42\n  holder:  n1 (session"), locks);
+            assertTrue(locks.contains("token " + held.fencingToken()), locks);
+            assertTrue(locks.contains("waiter 1: n2"), locks);
+            assertTrue(locks.contains("semaphore pool (3 of 4 permits held)"), locks);
+            assertTrue(locks.contains("token " + permits.fencingToken() + " permits 3"), locks);
+            assertTrue(cli(c, "lock", "list", "pool").startsWith("semaphore pool"), "a prefix narrows the list");
+            String leaders = cli(c, "leader", "list");
+            assertTrue(leaders.contains("election billing\n  leader:    n3 (session"), leaders);
+            assertTrue(leaders.contains("term " + lead.term()), leaders);
+            assertTrue(leaders.contains("candidate 1: n1"), leaders);
+            assertTrue(cli(c, "leader", "list", "nothing-here").contains("no election"), "empty list is explained");
+        }
+    }
+
+    private static String cli(LocalCluster c, String... argv) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        String[] full = java.util.stream.Stream.concat(Arrays.stream(argv), java.util.stream.Stream.of("--node",
+                "127.0.0.1:" + c.ports.get("n1"), "--cluster-name", "it", "--cluster-secret", LocalCluster.SECRET,
+                "--client-address", "127.0.0.1")).toArray(String[]::new);
+        int code = io.tandem.cli.Main.run(full, java.util.Map.of(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
     private static RemoteClient client(LocalCluster c, String clusterName, String secret) {
         return RemoteClient.connect(Endpoint.of("127.0.0.1", c.ports.get("n1")), clusterName,
                 secret.getBytes(StandardCharsets.UTF_8), null, Duration.ofSeconds(10));

@@ -52,7 +52,8 @@ final class LocalCluster implements AutoCloseable {
         TandemConfig.Builder b = Tandem.builder().nodeId(id).bind("127.0.0.1:" + ports.get(id))
                 .seeds(seeds).dataDir(root.resolve(id)).clusterName("it").clusterSecret(SECRET)
                 .tick(Duration.ofMillis(20)).electionTimeoutTicks(10).sessionTimeout(Duration.ofSeconds(2))
-                .requestTimeout(Duration.ofSeconds(5)).snapshotEveryEntries(200);
+                .requestTimeout(Duration.ofSeconds(5)).snapshotEveryEntries(200)
+                .autopilotStabilization(Duration.ofMillis(300));
         return tuning.apply(b);
     }
 

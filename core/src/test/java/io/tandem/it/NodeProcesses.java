@@ -24,6 +24,10 @@ final class NodeProcesses implements AutoCloseable {
     /** The class whose main runs {@code node FLAGS}: the CLI, or a test worker that also handles tasks. */
     String mainClass = "io.tandem.cli.Main";
     private final Map<String, Process> processes = new LinkedHashMap<>();
+    /** Extra environment per node (e.g. libfaketime for one node). */
+    final Map<String, Map<String, String>> env = new LinkedHashMap<>();
+    /** Extra flags for every node, appended to the command line. */
+    final List<String> extraFlags = new ArrayList<>();
     private final Thread killOnExit = new Thread(this::destroyAll, "kill-node-processes");
 
     NodeProcesses(Path root, int count) throws IOException {
@@ -51,19 +55,22 @@ final class NodeProcesses implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command(id)).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().remove("TANDEM_CLUSTER_SECRET"); // the flags below are the whole configuration
+        pb.environment().putAll(env.getOrDefault(id, Map.of()));
         processes.put(id, pb.start());
     }
 
     private List<String> command(String id) {
         List<String> seeds = new ArrayList<>();
         ports.keySet().forEach(n -> seeds.add(address(n)));
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dtandem.logLevel=info",
                 "-cp", System.getProperty("java.class.path"), mainClass, "node",
                 "--node-id", id, "--bind", address(id), "--seeds", String.join(",", seeds),
                 "--data-dir", root.resolve(id).toString(), "--cluster-name", CLUSTER, "--cluster-secret", SECRET,
                 "--tick-ms", "25", "--election-timeout-ticks", "10", "--session-timeout-ms", "3000",
-                "--request-timeout-ms", "5000");
+                "--request-timeout-ms", "5000"));
+        cmd.addAll(extraFlags);
+        return cmd;
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is flushed or handed over. */

@@ -43,7 +43,8 @@ class RaftNodeTest {
                 .clusterSecret("0123456789abcdef0123".getBytes(StandardCharsets.UTF_8))
                 .registrations(Wire.registrations()).build();
         NodeOptions opt = new NodeOptions("n1", self, List.of(self), RaftConfig.builder("n1").build(), 5, 10_000,
-                1_000_000, 5_000, retryMs, 10_000, maxPending, 1, StateMachine.Limits.DEFAULT);
+                1_000_000, 5_000, retryMs, 10_000, maxPending, 1, StateMachine.Limits.DEFAULT, 2_500,
+                new Autopilot.Settings(30_000, 0, 1, 1, 1_000));
         // Syncs complete 20 ms late, so proposals stay unanswered across several retry intervals.
         InMemoryRaftLog log = new InMemoryRaftLog(CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS),
                 1 << 20);

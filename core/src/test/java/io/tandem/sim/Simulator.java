@@ -116,6 +116,7 @@ public final class Simulator {
     static final int CLIENT_TIMEOUT_MS = 400;
     static final int MAX_QUEUED_EVENTS = 200_000;
     static final long SESSION_TIMEOUT_MS = 600_000;
+    static final long LOCK_SESSION_TIMEOUT_MS = 1_500;
     /** A short watch history keeps snapshots small enough to stream in the liveness window. */
     static final StateMachine.Limits SIM_LIMITS = new StateMachine.Limits(1024, 1 << 20, 200, 10_000, 1_000, 3_600_000);
 
@@ -148,6 +149,8 @@ public final class Simulator {
     private long healTime = -1;
 
     // Invariant state.
+    private final HashMap<Long, LockChecks.Grant> agreedGrants = new HashMap<>();
+    private final List<ApplyHook> applyHooks = new ArrayList<>();
     private final TreeMap<Long, String> leaderByTerm = new TreeMap<>();
     private final HashMap<Long, Entry> committed = new HashMap<>();
     private long maxCommitted;
@@ -667,13 +670,14 @@ public final class Simulator {
         final String id;
         final SplittableRandom random;
         final SimDisk disk = new SimDisk();
-        final double tickScale;
+        double tickScale;
         long clockOffsetMs;
         boolean up;
         boolean retired;
         int incarnation;
         RaftCore core;
         StateMachine kv;
+        LockChecks lockChecks;
         long lastApplied;
         long lastSnapshotIndex;
         long lastCommitSeen;
@@ -709,8 +713,9 @@ public final class Simulator {
             }
             SnapshotMeta base = disk.snapshotMeta != null ? disk.snapshotMeta : new SnapshotMeta(0, 0, initial);
             kv = restoreState(disk.snapshotData);
+            lockChecks = new LockChecks(id, kv, agreedGrants, Simulator.this::fail, Simulator.this::observeGrant);
             if (tasks != null) {
-                tasks.attach(id, kv);
+                tasks.attach(id, kv, lockChecks);
             }
             core = new RaftCore(b.build(), random.split(), () -> (long) (now * tickScale) + clockOffsetMs, this,
                     disk.hardState, base, disk.entriesAfterSnapshot());
@@ -784,8 +789,9 @@ public final class Simulator {
             if (rd.snapshot() != null) {
                 disk.installReceived(rd.snapshot());
                 kv = restoreState(disk.snapshotData);
+                lockChecks = new LockChecks(id, kv, agreedGrants, Simulator.this::fail, Simulator.this::observeGrant);
                 if (tasks != null) {
-                    tasks.attach(id, kv);
+                    tasks.attach(id, kv, lockChecks);
                 }
                 lastApplied = rd.snapshot().index();
                 lastSnapshotIndex = rd.snapshot().index();
@@ -849,9 +855,14 @@ public final class Simulator {
             }
             Envelope env = CommandCodec.decode(e.payload());
             Object before = tasks == null ? null : tasks.beforeApply(id, kv, e, env);
+            lockChecks.beforeApply(env);
             CommandResult result = kv.apply(e.index(), e.timestamp(), env);
+            lockChecks.afterApply(env, result);
             if (tasks != null) {
                 tasks.afterApply(id, kv, e, env, result, before);
+            }
+            for (ApplyHook hook : applyHooks) {
+                hook.applied(id, env, result, now);
             }
             Request r = writes.remove(pendingKeyOf(env));
             if (r != null) {
@@ -958,8 +969,69 @@ public final class Simulator {
         long lastCompletedInvoke = -1;
         final TreeMap<String, Long> lastSeenVersion = new TreeMap<>();
 
+        /** Odd clients also take locks, with sessions short enough to expire under faults. */
+        final boolean lockClient;
+        /** Per lock name: {owner, token} when held, {owner, 0} while queued. */
+        final TreeMap<String, long[]> lockState = new TreeMap<>();
+        Command.AcquireLock lastAcquire;
+        String lockName;
+
         SimClient(int id) {
             this.id = id;
+            this.lockClient = id % 2 == 1;
+        }
+
+        private Command.AcquireLock acquireFor(String name, long owner, long waitMs) {
+            return switch (name.charAt(0)) {
+                case 'S' -> new Command.AcquireLock(io.tandem.state.LockKind.SEMAPHORE, name, owner, 1 + (int) (owner % 2),
+                        2, waitMs, 0);
+                case 'R' -> new Command.AcquireLock(io.tandem.state.LockKind.RWLOCK, name, owner,
+                        owner % 3 == 0 ? io.tandem.state.LockKind.RW_CAPACITY : 1, 0, waitMs, 0);
+                case 'E' -> new Command.AcquireLock(io.tandem.state.LockKind.ELECTION, name, owner, 1, 1, waitMs, 0);
+                default -> new Command.AcquireLock(io.tandem.state.LockKind.LOCK, name, owner, 1, 1, waitMs,
+                        owner % 5 == 0 ? 200 : 0);
+            };
+        }
+
+        /** Acquire (or ask again about a queued acquisition), cancel, or release: never recorded in the history. */
+        private void lockOp() {
+            String[] names = {"L0", "L1", "S0", "R0", "E0"};
+            lockName = names[rnd.nextInt(names.length)];
+            long[] st = lockState.get(lockName);
+            Command cmd;
+            if (st != null && st[1] != 0 && rnd.nextBoolean()) {
+                Command.AcquireLock a = acquireFor(lockName, st[0], 0);
+                cmd = new Command.ReleaseLock(a.kind(), lockName, st[0], st[1]);
+                type = "unlock";
+            } else if (st != null && st[1] == 0 && rnd.nextInt(4) == 0) {
+                cmd = new Command.CancelLockWait(acquireFor(lockName, st[0], 0).kind(), lockName, st[0]);
+                type = "cancel";
+            } else {
+                long owner = st != null ? st[0] : seq;
+                long[] waits = {0, 100, 500, -1};
+                lastAcquire = acquireFor(lockName, owner, st != null ? -1 : waits[rnd.nextInt(waits.length)]);
+                cmd = lastAcquire;
+                type = "lock";
+            }
+            key = lockName;
+            envelope = new Envelope(sessionId, seq, seq - 1, cmd);
+            sendAttempt();
+        }
+
+        private void completeLockOp(Object v) {
+            active = false;
+            if (type.equals("lock")) {
+                if (v instanceof CommandResult.LockGranted g) {
+                    lockState.put(lockName, new long[] {lastAcquire.owner(), g.token()});
+                } else if (v instanceof CommandResult.LockQueued) {
+                    lockState.put(lockName, new long[] {lastAcquire.owner(), 0});
+                } else {
+                    lockState.remove(lockName);
+                }
+            } else {
+                lockState.remove(lockName); // released, stale, or withdrawn: a later acquire starts afresh
+            }
+            schedule(rnd.nextInt(20), this::nextOp);
         }
 
         void nextOp() {
@@ -972,12 +1044,18 @@ public final class Simulator {
             if (sessionId == 0) {
                 // Not an operation of the history: a session must exist before any command runs.
                 type = "open";
+                seq++; // sequence numbers continue across sessions, so a late reply never matches a newer op
                 nonce = rnd.nextLong();
-                envelope = new Envelope(0, 0, 0, new Command.OpenSession("client-" + id, SESSION_TIMEOUT_MS, nonce));
+                envelope = new Envelope(0, 0, 0, new Command.OpenSession("client-" + id,
+                        lockClient ? LOCK_SESSION_TIMEOUT_MS : SESSION_TIMEOUT_MS, nonce));
                 sendAttempt();
                 return;
             }
             seq++;
+            if (lockClient && rnd.nextInt(10) < 4) {
+                lockOp();
+                return;
+            }
             key = "k" + rnd.nextInt(opt.keys());
             value = "c" + id + "-" + seq;
             int kind = rnd.nextInt(20);
@@ -1055,7 +1133,6 @@ public final class Simulator {
                 }
                 active = false;
                 sessionId = opened.sessionId();
-                seq = 0;
                 schedule(rnd.nextInt(5), this::nextOp);
                 return;
             }
@@ -1066,7 +1143,12 @@ public final class Simulator {
                 // The command may have run under the session before it expired: unknown.
                 abandon();
                 sessionId = 0;
+                lockState.clear();
                 schedule(rnd.nextInt(20), this::nextOp);
+                return;
+            }
+            if (isLockOp()) {
+                completeLockOp(v);
                 return;
             }
             active = false;
@@ -1084,12 +1166,22 @@ public final class Simulator {
             schedule(rnd.nextInt(20), this::nextOp);
         }
 
+        private boolean isLockOp() {
+            return type.equals("lock") || type.equals("unlock") || type.equals("cancel");
+        }
+
         /** Gives up on the current operation: writes become indeterminate, reads are dropped. */
         void abandon() {
             if (!active) {
                 return;
             }
             active = false;
+            if (isLockOp()) {
+                // Unknown outcome: leave the session behind (it expires and frees what it holds).
+                lockState.clear();
+                sessionId = 0;
+                return;
+            }
             if (!type.equals("read") && !type.equals("open")) {
                 record(HistoryOp.Status.INFO, null);
             }
@@ -1318,6 +1410,70 @@ public final class Simulator {
     public Simulator serveStaleReadsForTesting() {
         staleReads = true;
         return this;
+    }
+
+    /** Sees every command a replica applies: node, envelope, result, virtual time of the apply. */
+    public interface ApplyHook {
+        void applied(String nodeId, Envelope env, CommandResult result, long nowMs);
+    }
+
+    public void onApplied(ApplyHook hook) {
+        applyHooks.add(hook);
+    }
+
+    /** Sees every lock grant (after its invariants passed) on every replica, with the virtual time. */
+    public interface GrantHook {
+        void granted(String nodeId, io.tandem.state.LockKind kind, String name, long session, long owner, long token,
+                     long entryTimeMs, long nowMs);
+    }
+
+    private GrantHook grantHook;
+
+    public void onLockGranted(GrantHook hook) {
+        this.grantHook = hook;
+    }
+
+    private void observeGrant(String nodeId, io.tandem.state.LockKind kind, String name, long session, long owner,
+                              long token, long entryTimeMs) {
+        if (grantHook != null) {
+            grantHook.granted(nodeId, kind, name, session, owner, token, entryTimeMs, now);
+        }
+    }
+
+    /** Grants checked so far on all replicas (a workload that never granted anything proves little). */
+    public long lockGrantsChecked() {
+        long n = 0;
+        for (SimNode node : nodes.values()) {
+            n += node.lockChecks.grants;
+        }
+        return n + retiredGrants;
+    }
+
+    private long retiredGrants;
+
+    /**
+     * Proposes a command on the current leader as a client would (the envelope carries session and
+     * sequence); false if there is no leader or it refused. Results arrive through {@link #onApplied}.
+     */
+    public boolean submitOnLeader(Envelope env) {
+        SimNode l = currentLeader();
+        if (l == null) {
+            return false;
+        }
+        try {
+            l.core.propose(CommandCodec.encode(env));
+        } catch (TandemException e) {
+            return false;
+        }
+        l.processReady();
+        return true;
+    }
+
+    /** Sets a node's clock: its reading is {@code now × rate + offsetMs} (entry stamps come from it). */
+    public void setClock(String id, double rate, long offsetMs) {
+        SimNode n = nodes.get(id);
+        n.tickScale = rate;
+        n.clockOffsetMs = offsetMs;
     }
 
     /** For scenario tests: run a custom action against the cluster at a given virtual time. */

@@ -106,7 +106,7 @@ final class TaskWorkload {
     }
 
     /** A replica (re)built its state machine from a snapshot: rebuild its claim model from it. */
-    void attach(String nodeId, StateMachine sm) {
+    void attach(String nodeId, StateMachine sm, StateMachine.Listener others) {
         TreeMap<Long, Long> model = new TreeMap<>();
         for (TaskInfo t : sm.tasks(QUEUE, TaskState.CLAIMED, Integer.MAX_VALUE)) {
             model.put(t.id(), t.claimToken());
@@ -120,7 +120,40 @@ final class TaskWorkload {
             grid.remove(nodeId);
             expectedFire.remove(nodeId);
         }
+        // One listener per state machine: the other checks' events pass through.
         sm.setListener(new StateMachine.Listener() {
+            @Override
+            public void onEvent(io.tandem.state.WatchEvent event) {
+                others.onEvent(event);
+            }
+
+            @Override
+            public void onSessionClosed(long sessionId, String node, boolean expired) {
+                others.onSessionClosed(sessionId, node, expired);
+            }
+
+            @Override
+            public void onLockGranted(io.tandem.state.LockKind kind, String name, long session, String node, long owner,
+                                      long token) {
+                others.onLockGranted(kind, name, session, node, owner, token);
+            }
+
+            @Override
+            public void onLockWaitExpired(io.tandem.state.LockKind kind, String name, long session, long owner) {
+                others.onLockWaitExpired(kind, name, session, owner);
+            }
+
+            @Override
+            public void onLockReleased(io.tandem.state.LockKind kind, String name, long session, long owner, long token,
+                                       String why) {
+                others.onLockReleased(kind, name, session, owner, token, why);
+            }
+
+            @Override
+            public void onRestored() {
+                others.onRestored();
+            }
+
             @Override
             public void onTaskAssigned(TaskEvents.Assigned a) {
                 Long previous = model.put(a.taskId(), a.token());

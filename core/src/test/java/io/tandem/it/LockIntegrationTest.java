@@ -1,0 +1,279 @@
+package io.tandem.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.InvalidArgumentException;
+import io.tandem.Tandem;
+import io.tandem.leader.LeaderElection;
+import io.tandem.leader.LeaderInfo;
+import io.tandem.leader.Leadership;
+import io.tandem.lock.DistributedLock;
+import io.tandem.lock.DistributedReadWriteLock;
+import io.tandem.lock.DistributedSemaphore;
+import io.tandem.lock.FencingGuard;
+import io.tandem.lock.LockLease;
+import io.tandem.lock.StaleTokenException;
+import io.tandem.state.LockInfo;
+import io.tandem.state.LockKind;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Locks, semaphores, read-write locks and elections on real nodes over loopback with real files. */
+@org.junit.jupiter.api.parallel.Isolated
+@org.junit.jupiter.api.Timeout(90)
+class LockIntegrationTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void waitersOnOtherNodesAreServedInOrderWithIncreasingTokensAndAGracefulCloseHandsOverAtOnce()
+            throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            LockLease first = c.node("n1").lock("orders").acquire();
+            CompletableFuture<LockLease> second = c.node("n2").lock("orders").acquireAsync();
+            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n1").locks(LockKind.LOCK, "orders").stream()
+                    .anyMatch(i -> i.waiters().size() == 1), "n2 queued");
+            CompletableFuture<LockLease> third = c.node("n3").lock("orders").acquireAsync();
+            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n1").locks(LockKind.LOCK, "orders").stream()
+                    .anyMatch(i -> i.waiters().size() == 2), "n3 queued");
+            assertFalse(second.isDone());
+            first.release();
+            LockLease l2 = second.get(5, TimeUnit.SECONDS);
+            assertTrue(l2.fencingToken() > first.fencingToken());
+            assertFalse(third.isDone(), "FIFO: n3 waits behind n2");
+            assertFalse(first.isValid());
+            assertTrue(l2.isValid());
+
+            long t0 = System.nanoTime();
+            c.node("n2").close(); // graceful: its session closes and the lock passes on in that apply
+            LockLease l3 = third.get(5, TimeUnit.SECONDS);
+            long handoverMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("MEASURED graceful close hand-over: %d ms (close included)%n", handoverMs);
+            assertTrue(l3.fencingToken() > l2.fencingToken());
+            assertTrue(handoverMs < 2000, "graceful close must not wait for the session timeout: " + handoverMs);
+            assertTrue(l2.lost().isDone(), "the closing node's lease ends before its session closes");
+            l3.release();
+        }
+    }
+
+    @Test
+    void aCrashedHoldersLockPassesToTheWaiterAfterTheSessionTimeout() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(10));
+            List<String> others = new ArrayList<>(List.of("n1", "n2", "n3"));
+            others.remove(leader);
+            String victim = others.get(0);
+            String waiter = others.get(1);
+            LockLease held = c.node(victim).lock("job").acquire();
+            CompletableFuture<LockLease> next = c.node(waiter).lock("job").acquireAsync();
+            LocalCluster.await(Duration.ofSeconds(5), () -> c.node(waiter).locks(LockKind.LOCK, "job").stream()
+                    .anyMatch(i -> i.waiters().size() == 1), "the waiter queued");
+            long t0 = System.nanoTime();
+            c.kill(victim); // no session close: the cluster must expire it
+            LockLease got = next.get(10, TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("MEASURED crash take-over (in-process stop, session timeout 2000 ms): %d ms%n", ms);
+            assertTrue(got.fencingToken() > held.fencingToken());
+            assertTrue(ms <= 2000 + 1000 + 500, "take-over within session timeout + 1 s (+ scheduling): " + ms);
+            assertTrue(ms >= 1000, "not before the session could have expired: " + ms);
+        }
+    }
+
+    @Test
+    void aPausedHoldersLeaseTurnsInvalidByItsOwnClockBeforeTheLockIsGrantedElsewhere() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(10));
+            String holderId = leader.equals("n1") ? "n2" : "n1";
+            String waiterId = leader.equals("n3") ? "n2" : "n3";
+            LockLease lease = c.node(holderId).lock("pause").acquire();
+            CompletableFuture<LockLease> next = c.node(waiterId).lock("pause").acquireAsync();
+            LocalCluster.await(Duration.ofSeconds(5), () -> c.node(waiterId).locks(LockKind.LOCK, "pause").stream()
+                    .anyMatch(i -> i.waiters().size() == 1), "the waiter queued");
+            // Stall the holder's event loop for 3 s, longer than the 2 s session timeout: like a GC
+            // pause, nothing on that node runs — no keep-alive, no lost() signal, no event.
+            CountDownLatch stalled = new CountDownLatch(1);
+            c.node(holderId).runtime().read(false, sm -> {
+                stalled.countDown();
+                java.util.concurrent.locks.LockSupport.parkNanos(3_000_000_000L);
+                return null;
+            });
+            assertTrue(stalled.await(5, TimeUnit.SECONDS));
+            long invalidAt = 0;
+            long grantedAt = 0;
+            long deadline = System.nanoTime() + 6_000_000_000L;
+            while ((invalidAt == 0 || grantedAt == 0) && System.nanoTime() < deadline) {
+                long now = System.nanoTime();
+                if (invalidAt == 0 && !lease.isValid()) {
+                    invalidAt = now;
+                }
+                if (grantedAt == 0 && next.isDone()) {
+                    grantedAt = now;
+                }
+                Thread.onSpinWait();
+            }
+            assertTrue(invalidAt != 0 && grantedAt != 0, "invalid " + invalidAt + ", granted " + grantedAt);
+            System.out.printf("MEASURED stalled holder: lease invalid %d ms before the lock was granted elsewhere%n",
+                    (grantedAt - invalidAt) / 1_000_000);
+            assertTrue(invalidAt < grantedAt, "isValid() still said true when the lock was granted elsewhere");
+            assertTrue(next.get().fencingToken() > lease.fencingToken());
+            assertEquals("session not renewed within the session timeout minus the safety margin",
+                    lease.lost().get(10, TimeUnit.SECONDS), "lost() fires once the node runs again");
+        }
+    }
+
+    @Test
+    void tryAcquireTimesOutByEntryTimeAndLeavesNoGhostWaiter() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            LockLease held = c.node("n1").lock("x").acquire();
+            assertEquals(Optional.empty(), c.node("n2").lock("x").tryAcquire(Duration.ZERO));
+            long t0 = System.nanoTime();
+            assertEquals(Optional.empty(), c.node("n2").lock("x").tryAcquire(Duration.ofMillis(300)));
+            long waited = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(waited >= 250, "waited " + waited + " ms");
+            LockInfo info = c.node("n3").locks(LockKind.LOCK, "x").get(0);
+            assertTrue(info.waiters().isEmpty(), "no ghost waiter: " + info);
+            held.release();
+            assertTrue(c.node("n3").locks(LockKind.LOCK, "x").isEmpty(), "a free lock without waiters is not kept");
+        }
+    }
+
+    @Test
+    void twoThreadsOfOneNodeExcludeEachOther() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            DistributedLock lock = c.node("n1").lock("counter");
+            AtomicInteger inside = new AtomicInteger();
+            AtomicInteger maxInside = new AtomicInteger();
+            List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread th = new Thread(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        try (LockLease l = lock.acquire()) {
+                            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                            tokens.add(l.fencingToken());
+                            Thread.onSpinWait();
+                            inside.decrementAndGet();
+                        }
+                    }
+                });
+                threads.add(th);
+                th.start();
+            }
+            for (Thread th : threads) {
+                th.join();
+            }
+            assertEquals(1, maxInside.get());
+            assertEquals(40, tokens.size());
+            List<Long> sorted = new ArrayList<>(tokens);
+            Collections.sort(sorted);
+            assertEquals(sorted, tokens, "grants in token order");
+            assertEquals(40, sorted.stream().distinct().count());
+        }
+    }
+
+    @Test
+    void semaphoreAndReadWriteLockAcrossNodes() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            DistributedSemaphore s1 = c.node("n1").semaphore("pool", 3);
+            DistributedSemaphore s2 = c.node("n2").semaphore("pool", 3);
+            LockLease two = s1.acquire(2);
+            assertEquals(Optional.empty(), s2.tryAcquire(2, Duration.ZERO));
+            LockLease one = s2.acquire(1);
+            assertEquals(3, s1.held());
+            CompletableFuture<LockLease> waits = s2.acquireAsync(2);
+            two.release();
+            LockLease got = waits.get(5, TimeUnit.SECONDS);
+            assertEquals(2, got.permits());
+            assertTrue(got.fencingToken() > one.fencingToken());
+            assertThrows(InvalidArgumentException.class, () -> c.node("n3").semaphore("pool", 5).acquire(1),
+                    "a semaphore in use with 3 permits refuses another count");
+
+            DistributedReadWriteLock rw1 = c.node("n1").readWriteLock("doc");
+            DistributedReadWriteLock rw2 = c.node("n2").readWriteLock("doc");
+            LockLease r1 = rw1.readLock().acquire();
+            LockLease r2 = rw2.readLock().acquire();
+            CompletableFuture<LockLease> writer = rw1.writeLock().acquireAsync();
+            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n2").locks(LockKind.RWLOCK, "doc").stream()
+                    .anyMatch(i -> i.waiters().size() == 1), "the writer queued");
+            assertEquals(Optional.empty(), rw2.readLock().tryAcquire(Duration.ZERO), "a reader queues behind the writer");
+            r1.release();
+            assertFalse(writer.isDone());
+            r2.release();
+            LockLease w = writer.get(5, TimeUnit.SECONDS);
+            assertTrue(w.fencingToken() > r2.fencingToken());
+            w.release();
+        }
+    }
+
+    @Test
+    void electionTermsIncreaseAndWatchersSeeEveryLeader() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            List<String> seen = Collections.synchronizedList(new ArrayList<>());
+            CountDownLatch three = new CountDownLatch(3);
+            AutoCloseable watch = c.node("n3").leader("billing").watch(info -> {
+                info.ifPresent(i -> {
+                    seen.add(i.nodeId() + "@" + i.term());
+                    three.countDown();
+                });
+            });
+            Leadership a = c.node("n1").leader("billing").elect();
+            CompletableFuture<Leadership> b = c.node("n2").leader("billing").electAsync();
+            LeaderElection view = c.node("n3").leader("billing");
+            assertEquals(Optional.of(new LeaderInfo("billing", "n1", a.term())), view.leader());
+            a.resign();
+            assertEquals("resigned", a.revoked().get(5, TimeUnit.SECONDS));
+            Leadership lb = b.get(5, TimeUnit.SECONDS);
+            assertTrue(lb.term() > a.term());
+            CompletableFuture<Leadership> cNext = c.node("n3").leader("billing").electAsync();
+            c.node("n2").close();
+            assertTrue(lb.revoked().isDone(), "closing revokes before the session ends");
+            Leadership l3 = cNext.get(5, TimeUnit.SECONDS);
+            assertTrue(l3.term() > lb.term());
+            assertTrue(three.await(5, TimeUnit.SECONDS), "watch saw " + seen);
+            assertEquals(List.of("n1@" + a.term(), "n2@" + lb.term(), "n3@" + l3.term()), seen.subList(0, 3));
+            watch.close();
+        }
+    }
+
+    @Test
+    void fencingGuardRefusesAStaleHolderAfterTakeOver() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            FencingGuard store = new FencingGuard("invoice-store");
+            LockLease old = c.node("n1").lock("invoice").withMaxHold(Duration.ofMillis(500)).acquire();
+            store.run(old.fencingToken(), () -> { });
+            assertEquals("maximum hold time passed", old.lost().get(5, TimeUnit.SECONDS));
+            LockLease fresh = c.node("n2").lock("invoice").acquire();
+            store.run(fresh.fencingToken(), () -> { });
+            StaleTokenException e = assertThrows(StaleTokenException.class, () -> store.run(old.fencingToken(), () -> { }));
+            assertTrue(e.getMessage().contains("older than"), e.getMessage());
+            fresh.release();
+        }
+    }
+
+    @Test
+    void badNamesAndArgumentsAreRefusedWithClearErrors() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 1).startFounders()) {
+            Tandem n = c.node("n1");
+            assertThrows(InvalidArgumentException.class, () -> n.lock(""));
+            assertThrows(InvalidArgumentException.class, () -> n.lock("x".repeat(5000)));
+            assertThrows(InvalidArgumentException.class, () -> n.semaphore("s", 0));
+            assertThrows(InvalidArgumentException.class, () -> n.semaphore("s", 2).acquire(3));
+            assertThrows(InvalidArgumentException.class, () -> n.lock("x").tryAcquire(Duration.ofMillis(-1)));
+            assertThrows(InvalidArgumentException.class, () -> n.lock("x").withMaxHold(Duration.ZERO));
+        }
+    }
+}

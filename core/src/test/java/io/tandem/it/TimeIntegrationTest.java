@@ -1,0 +1,104 @@
+package io.tandem.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.Tandem;
+import io.tandem.check.TimestampChecker;
+import io.tandem.time.ClusterTime;
+import io.tandem.time.TimeStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real nodes over loopback in one JVM: the oracle across leader changes, the HLC, status. */
+@org.junit.jupiter.api.parallel.Isolated
+@org.junit.jupiter.api.Timeout(120)
+class TimeIntegrationTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void oracleTimestampsIncreaseAcrossNodesAndLeaderKills() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            List<TimestampChecker.Call> calls = Collections.synchronizedList(new ArrayList<>());
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> workers = new ArrayList<>();
+            List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+            for (String id : List.of("n1", "n2", "n3")) {
+                for (int k = 0; k < 2; k++) {
+                    Thread t = new Thread(() -> {
+                        while (!stop.get()) {
+                            Tandem node = c.node(id);
+                            if (node == null) {
+                                return; // killed
+                            }
+                            long start = System.nanoTime();
+                            try {
+                                long v = node.time().nextTimestamp();
+                                calls.add(new TimestampChecker.Call(id, start, System.nanoTime(), v));
+                            } catch (io.tandem.TandemException e) {
+                                if (c.node(id) != null && !(e instanceof io.tandem.TandemTimeoutException)
+                                        && !(e instanceof io.tandem.ClosedException)) {
+                                    errors.add(e);
+                                }
+                            }
+                        }
+                    }, "ts-" + id + "-" + k);
+                    workers.add(t);
+                    t.start();
+                }
+            }
+            LocalCluster.await(Duration.ofSeconds(20), () -> calls.size() > 2000, "2000 timestamps");
+            for (int round = 0; round < 2; round++) {
+                String leader = c.awaitLeader(Duration.ofSeconds(10));
+                int before = calls.size();
+                c.kill(leader);
+                c.start(leader); // comes back from its data directory
+                LocalCluster.await(Duration.ofSeconds(30), () -> calls.size() > before + 2000,
+                        "timestamps after killing leader " + leader);
+            }
+            stop.set(true);
+            for (Thread t : workers) {
+                t.join(20_000);
+            }
+            assertTrue(errors.isEmpty(), "unexpected errors: " + errors);
+            List<TimestampChecker.Call> copy;
+            synchronized (calls) {
+                copy = new ArrayList<>(calls);
+            }
+            assertNull(TimestampChecker.check(copy));
+            System.out.println("oracle: " + copy.size() + " timestamps from 3 nodes across 2 leader kills, strictly"
+                    + " increasing in real-time order");
+        }
+    }
+
+    @Test
+    void hlcNeverGoesBackwardsAndStatusShowsTime() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            ClusterTime time = c.node("n1").time();
+            long prev = 0;
+            for (int i = 0; i < 100_000; i++) {
+                long now = time.nowPacked();
+                assertTrue(now > prev);
+                prev = now;
+            }
+            assertEquals(0, time.ntpOffsetMs(), "no NTP servers: offset 0");
+            // Every Raft message carries the sender's HLC: the others' clocks have seen ours.
+            long mine = time.nowPacked();
+            c.node("n1").data().write("k", "v");
+            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n2").time().hybridClock().peek() > mine
+                    && c.node("n3").time().hybridClock().peek() > mine, "HLC propagation");
+            TimeStatus s = c.node("n2").time().status();
+            assertTrue(!s.skewed(), s.reason());
+            assertTrue(!s.peerOffsetsMs().isEmpty(), s.toString()); // followers hear only from the leader
+        }
+    }
+}
