@@ -69,7 +69,7 @@ public final class Tandem implements AutoCloseable {
         long tickMs = config.tick().toMillis();
         // The oracle's leader lease: 80% of the minimum election timeout less two ticks of margin.
         long leaseNanos = TimeUnit.MILLISECONDS.toNanos(tickMs * Math.max(1, config.electionTimeoutTicks() - 2)) * 4 / 5;
-        this.time = new ClusterTime(config.nodeId(), config.advertise(), clocks, node, transport, leaseNanos,
+        this.time = new ClusterTime(node.nodeId(), config.advertise(), clocks, node, transport, leaseNanos,
                 Math.max(10, tickMs), config.requestTimeout().toMillis(),
                 Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), callbacks);
         this.node = node;
@@ -77,7 +77,7 @@ public final class Tandem implements AutoCloseable {
         this.data = new DataStore(node, config.maxKeyBytes(), config.maxValueBytes(), callbacks);
         this.locks = new LockService(node, callbacks, config.requestTimeout().toMillis(), config.maxKeyBytes());
         // Tools outside the cluster (the CLI) reach this node over its transport port: see Wire.ClientRequest.
-        this.clients = new ClientService(config.nodeId(), data, node::status,
+        this.clients = new ClientService(node.nodeId(), data, node::status,
                 (kind, prefix) -> LockServiceAccess.list(locks, kind, prefix, true), transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
         node.onClientMessage(clients::onMessage);
@@ -102,37 +102,42 @@ public final class Tandem implements AutoCloseable {
             return t;
         } catch (java.util.concurrent.TimeoutException e) {
             t.close();
-            throw new TandemTimeoutException("node " + config.nodeId() + " did not join a cluster within " + waitMs
+            throw new TandemTimeoutException("node " + t.nodeId() + " did not join a cluster within " + waitMs
                     + " ms; check that the seeds " + config.seeds() + " are running, reachable, and share the cluster"
                     + " name and secret");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             t.close();
-            throw new TandemException("interrupted while starting node " + config.nodeId(), e);
+            throw new TandemException("interrupted while starting node " + t.nodeId(), e);
         } catch (java.util.concurrent.ExecutionException e) {
             t.close();
-            throw new TandemException("node " + config.nodeId() + " failed to start: " + e.getCause().getMessage(),
+            throw new TandemException("node " + t.nodeId() + " failed to start: " + e.getCause().getMessage(),
                     e.getCause());
         }
     }
 
     /** Starts a node without waiting; {@link #ready()} completes when it can serve calls. */
     public static Tandem startAsync(TandemConfig config) {
+        // A disk-less member forgets everything on restart, so it must not pose as its former self
+        // (a voter that forgot what it acknowledged could vote wrongly): each start is a new member,
+        // nodeId.<incarnation>, which joins as a learner; autopilot drops the old one.
+        String memberId = config.inMemory()
+                ? config.nodeId() + "." + Long.toHexString(new SecureRandom().nextLong() >>> 40) : config.nodeId();
         AtomicInteger threads = new AtomicInteger();
         ExecutorService callbacks = Executors.newFixedThreadPool(2, r -> {
-            Thread th = new Thread(r, "tandem-callbacks-" + config.nodeId() + "-" + threads.incrementAndGet());
+            Thread th = new Thread(r, "tandem-callbacks-" + memberId + "-" + threads.incrementAndGet());
             th.setDaemon(true);
             return th;
         });
         RaftNode.Storage storage = openStorage(config);
-        Transport transport = new NettyTransport(transportConfig(config));
+        Transport transport = new NettyTransport(transportConfig(config, memberId));
         // Keep half a snapshot interval of log behind each snapshot: a follower a little behind
         // catches up from the log rather than through a whole snapshot transfer.
-        RaftConfig raft = RaftConfig.builder(config.nodeId()).electionTimeoutTicks(config.electionTimeoutTicks())
+        RaftConfig raft = RaftConfig.builder(memberId).electionTimeoutTicks(config.electionTimeoutTicks())
                 .heartbeatTicks(config.heartbeatTicks())
                 .compactionTrailingEntries(Math.min(1_000, config.snapshotEveryEntries() / 2)).build();
         long tickMs = config.tick().toMillis();
-        NodeOptions opt = new NodeOptions(config.nodeId(), config.advertise(), config.seeds(), raft, tickMs,
+        NodeOptions opt = new NodeOptions(memberId, config.advertise(), config.seeds(), raft, tickMs,
                 config.sessionTimeout().toMillis(), config.snapshotEveryEntries(), config.requestTimeout().toMillis(),
                 Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), 100_000, 50_000, config.voterCount(),
                 new StateMachine.Limits(config.maxKeyBytes(), config.maxValueBytes(), config.watchHistoryEvents(),
@@ -143,7 +148,7 @@ public final class Tandem implements AutoCloseable {
             LOG.warn("node {}: sessionSafetyMargin ({} ms) is not above maxClockOffset ({} ms): if clocks really"
                     + " drift that far apart, a lock or leadership could be granted elsewhere before this node"
                     + " revokes it locally (fencing tokens still protect the resource). Raise the session timeout"
-                    + " or the margin, or lower maxClockOffset", config.nodeId(), config.sessionSafetyMargin().toMillis(),
+                    + " or the margin, or lower maxClockOffset", memberId, config.sessionSafetyMargin().toMillis(),
                     config.maxClockOffset().toMillis());
         }
         ClusterTime.Clocks clocks = ClusterTime.clocks(config.ntpServers(), config.ntpRefresh(),
@@ -155,9 +160,9 @@ public final class Tandem implements AutoCloseable {
         return t;
     }
 
-    private static TransportConfig transportConfig(TandemConfig config) {
+    private static TransportConfig transportConfig(TandemConfig config, String memberId) {
         TransportConfig.Builder b = TransportConfig.builder().clusterName(config.clusterName())
-                .nodeId(config.nodeId()).bind(config.bind()).clusterSecret(config.clusterSecret())
+                .nodeId(memberId).bind(config.bind()).clusterSecret(config.clusterSecret())
                 .registrations(Wire.registrations());
         config.tls().ifPresent(b::tls);
         return b.build();
@@ -198,7 +203,7 @@ public final class Tandem implements AutoCloseable {
     }
 
     public String nodeId() {
-        return config.nodeId();
+        return node.nodeId();
     }
 
     public TandemConfig config() {
@@ -268,7 +273,7 @@ public final class Tandem implements AutoCloseable {
 
     private void requireOpen() {
         if (closed) {
-            throw new ClosedException("node " + config.nodeId() + " is closed");
+            throw new ClosedException("node " + node.nodeId() + " is closed");
         }
     }
 
@@ -286,6 +291,10 @@ public final class Tandem implements AutoCloseable {
         try {
             if (node.readyFuture().isDone() && !node.readyFuture().isCompletedExceptionally()) {
                 node.transferLeadershipAway().get(1, TimeUnit.SECONDS);
+                if (config.inMemory()) {
+                    // This member never comes back under its id: let a learner take its vote first.
+                    node.leave(Math.min(5_000, config.requestTimeout().toMillis())).get(6, TimeUnit.SECONDS);
+                }
                 node.submit(new Command.CloseSession()).get(Math.min(2000, config.requestTimeout().toMillis()),
                         TimeUnit.MILLISECONDS);
             }
@@ -293,7 +302,7 @@ public final class Tandem implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.warn("node {}: graceful leave incomplete ({}); the session will expire after {} ms instead",
-                    config.nodeId(), e.toString(), config.sessionTimeout().toMillis());
+                    node.nodeId(), e.toString(), config.sessionTimeout().toMillis());
         } finally {
             clients.close();
             time.close();

@@ -370,6 +370,54 @@ public final class RaftNode implements AutoCloseable {
         return clock;
     }
 
+    /**
+     * Leaves the voter set for good (a disk-less member shutting down): asks the leader to replace
+     * this node — autopilot promotes a stable learner first, then removes it — and completes when
+     * this node is no longer a voter, when there is no learner to replace it (the voter set is
+     * never shrunk by a leave), or after {@code timeoutMs}.
+     */
+    public CompletableFuture<Void> leave(long timeoutMs) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        enqueue(() -> {
+            leaveFuture = f;
+            leaveDeadlineNanos = clock.monotonicNanos() + ms(timeoutMs);
+            leaveDuties(clock.monotonicNanos());
+        }, f);
+        return f;
+    }
+
+    private CompletableFuture<Void> leaveFuture;
+    private long leaveDeadlineNanos;
+    private long leaveSentNanos;
+
+    private void leaveDuties(long now) {
+        if (leaveFuture == null || core == null) {
+            return;
+        }
+        Configuration cfg = core.configuration();
+        String outcome = null;
+        if (!cfg.isVoter(opt.nodeId())) {
+            outcome = "no longer a voter";
+        } else if (cfg.learners().isEmpty()) {
+            outcome = "no learner can replace it; it stays a voter and autopilot replaces it once one joins";
+        } else if (now - leaveDeadlineNanos > 0) {
+            outcome = "not replaced in time; autopilot replaces it once it is found dead";
+        } else if (now - leaveSentNanos >= ms(opt.retryMs()) && core.leaderId() != null
+                && !core.leaderId().equals(opt.nodeId())) {
+            leaveSentNanos = now;
+            Endpoint leader = addressOf(core.leaderId());
+            if (leader != null) {
+                sendTo(leader, new Wire.LeaveRequest(opt.nodeId()));
+            }
+        }
+        if (outcome != null) {
+            LOG.info("node {}: leaving: {}", opt.nodeId(), outcome);
+            CompletableFuture<Void> f = leaveFuture;
+            leaveFuture = null;
+            callbacks.execute(() -> f.complete(null));
+        }
+    }
+
     /** What autopilot decided lately and how long each member has been silent (leader only; empty elsewhere). */
     public CompletableFuture<List<String>> autopilotReport() {
         CompletableFuture<List<String>> f = new CompletableFuture<>();
@@ -665,6 +713,7 @@ public final class RaftNode implements AutoCloseable {
                     autopilot.reset();
                 }
                 sessionDuties(now);
+                leaveDuties(now);
                 expireRequests(now);
             }
             default -> { }
@@ -766,6 +815,11 @@ public final class RaftNode implements AutoCloseable {
             rememberAddress(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
+            }
+        } else if (message instanceof Wire.LeaveRequest leave) {
+            if (core != null && core.isLeader() && core.configuration().isVoter(leave.nodeId())) {
+                LOG.info("node {}: {} is leaving for good; autopilot will replace it", opt.nodeId(), leave.nodeId());
+                autopilot.leaving(leave.nodeId());
             }
         } else if (message instanceof Wire.ForwardProposals fwd) {
             if (core != null && core.isLeader()) {
