@@ -275,6 +275,9 @@ public final class Simulator {
         schedule(delay, () -> {
             SimNode to = nodes.get(m.to());
             if (to != null && to.up && !isBlocked(m.from(), m.to())) {
+                for (java.util.function.BiConsumer<String, Message> hook : deliveryHooks) {
+                    hook.accept(m.to(), m);
+                }
                 to.receive(m);
             }
         });
@@ -1329,6 +1332,18 @@ public final class Simulator {
     public Simulator serveStaleReadsForTesting() {
         staleReads = true;
         return this;
+    }
+
+    private final List<java.util.function.BiConsumer<String, Message>> deliveryHooks = new ArrayList<>();
+
+    /** Sees every Raft message as it is delivered to a running node (receiver id, message). */
+    public void onDeliver(java.util.function.BiConsumer<String, Message> hook) {
+        deliveryHooks.add(hook);
+    }
+
+    /** Ids of every node ever started here, running or not. */
+    public List<String> nodeIds() {
+        return new ArrayList<>(nodes.keySet());
     }
 
     /** Sees every command a replica applies: node, envelope, result, virtual time of the apply. */
