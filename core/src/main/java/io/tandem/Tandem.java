@@ -11,6 +11,8 @@ import io.tandem.state.LockInfo;
 import io.tandem.state.LockKind;
 import io.tandem.node.Autopilot;
 import io.tandem.node.Clock;
+import io.tandem.node.Health;
+import java.util.List;
 import io.tandem.node.NodeOptions;
 import io.tandem.node.NodeStatus;
 import io.tandem.node.RaftNode;
@@ -81,7 +83,8 @@ public final class Tandem implements AutoCloseable {
                 (kind, prefix) -> LockServiceAccess.list(locks, kind, prefix, true), transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
         node.onClientMessage(clients::onMessage);
-        clients.statusExtension(() -> io.tandem.time.TimeStatusText.of(time.status()));
+        clients.statusExtension(() -> io.tandem.time.TimeStatusText.of(time.status())
+                + DataStore.join(node.health()).text() + autopilotText());
     }
 
     public static TandemConfig.Builder builder() {
@@ -258,6 +261,25 @@ public final class Tandem implements AutoCloseable {
     public ClusterTime time() {
         requireOpen();
         return time;
+    }
+
+    /**
+     * Liveness and readiness with the reasons (for a load balancer's or orchestrator's probes):
+     * see {@link Health}. Never throws, also not on a closed node.
+     */
+    public Health health() {
+        if (closed) {
+            return new Health(false, false, List.of("node " + node.nodeId() + " is closed"), List.of());
+        }
+        return DataStore.join(node.health());
+    }
+
+    private String autopilotText() {
+        StringBuilder sb = new StringBuilder();
+        for (String line : DataStore.join(node.autopilotReport())) {
+            sb.append("autopilot: ").append(line).append('\n');
+        }
+        return sb.toString();
     }
 
     /** This node's view of the cluster. */

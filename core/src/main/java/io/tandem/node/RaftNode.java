@@ -144,6 +144,9 @@ public final class RaftNode implements AutoCloseable {
     private long lastKeepAliveNanos;
     private final SessionLease sessionLease;
     private final Autopilot autopilot;
+    private volatile NodeMetrics.Sink metricsSink = new NodeMetrics.Sink() { };
+    private volatile NodeMetrics metrics = NodeMetrics.EMPTY;
+    private long metricsPublishedNanos;
     private volatile long publicSessionId;
     private volatile long validUntilNanos;
     private boolean atRiskSignalled;
@@ -176,6 +179,7 @@ public final class RaftNode implements AutoCloseable {
         final long deadlineNanos;
         long sequence;
         long lastSentNanos;
+        final long createdNanos = clock.monotonicNanos();
         /** When this command first left the node: any copy of it is stamped after this. */
         long firstSentNanos;
         boolean sent;
@@ -416,6 +420,100 @@ public final class RaftNode implements AutoCloseable {
             leaveFuture = null;
             callbacks.execute(() -> f.complete(null));
         }
+    }
+
+    /** Where latencies, fsync times and batch sizes go (Micrometer through {@code TandemMetrics}). */
+    public void metricsSink(NodeMetrics.Sink sink) {
+        this.metricsSink = sink;
+    }
+
+    /** The transport's counters (frames, bytes, drops, rejected handshakes). Any thread. */
+    public io.tandem.transport.TransportStats transportStats() {
+        return transport.stats();
+    }
+
+    /** The gauges as of the last half second. Any thread. */
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
+    private NodeMetrics collectMetrics() {
+        Configuration cfg = core.configuration();
+        java.util.TreeMap<String, Long> lag = new java.util.TreeMap<>();
+        if (core.isLeader()) {
+            for (String m : cfg.voters().keySet()) {
+                if (!m.equals(opt.nodeId())) {
+                    lag.put(m, Math.max(0, core.lastIndex() - core.matchIndex(m)));
+                }
+            }
+            for (String m : cfg.learners().keySet()) {
+                lag.put(m, Math.max(0, core.lastIndex() - core.matchIndex(m)));
+            }
+        }
+        int held = 0;
+        int waiters = 0;
+        for (io.tandem.state.LockKind k : io.tandem.state.LockKind.values()) {
+            for (io.tandem.state.LockInfo i : sm.locks(k, "")) {
+                held += i.holders().size();
+                waiters += i.waiters().size();
+            }
+        }
+        int role = switch (core.role()) {
+            case FOLLOWER -> 0;
+            case PRE_CANDIDATE -> 1;
+            case CANDIDATE -> 2;
+            case LEADER -> 3;
+        };
+        return new NodeMetrics(role, core.term(), core.commitIndex(), lastApplied, core.lastIndex(), lag,
+                cfg.voters().size(), cfg.learners().size(), sm.sessionCount(), held, waiters, pending.size(),
+                inbox.size());
+    }
+
+    /** Entries a ready node may have committed but not yet applied. */
+    static final long MAX_APPLY_LAG = 10_000;
+
+    /** Liveness and readiness, with the reasons; see {@link Health}. Never throws. */
+    public CompletableFuture<Health> health() {
+        CompletableFuture<Health> f = new CompletableFuture<>();
+        if (!running || !loop.isAlive()) {
+            f.complete(new Health(false, false, List.of("the event loop is stopped"
+                    + (fatal == null ? "" : ": " + fatal)), List.of()));
+            return f;
+        }
+        try {
+            enqueue(() -> {
+                List<String> problems = new ArrayList<>();
+                List<String> warnings = new ArrayList<>();
+                long now = clock.monotonicNanos();
+                if (phase != Phase.RUNNING) {
+                    problems.add("phase " + phase + " (not yet a member of a running cluster)");
+                } else if (!core.configuration().isMember(opt.nodeId())) {
+                    problems.add("not a member of the cluster's configuration");
+                }
+                if (sessionId == 0) {
+                    problems.add("no session (opening one)");
+                } else if (now - sessionLease.validUntilNanos() >= 0) {
+                    problems.add("session not renewed for " + (now - sessionLease.confirmedSentNanos()) / 1_000_000
+                            + " ms (locks and leaderships are treated as lost)");
+                }
+                if (core != null && core.leaderId() == null) {
+                    problems.add("no known leader (election in progress or no majority reachable)");
+                }
+                if (core != null && core.commitIndex() - lastApplied > MAX_APPLY_LAG) {
+                    problems.add("applied index " + lastApplied + " is " + (core.commitIndex() - lastApplied)
+                            + " entries behind the commit index");
+                }
+                if (hlc.rejectedRecently()) {
+                    warnings.add("clock skewed: a peer's clock is more than the maximum clock offset ahead");
+                }
+                Health h = new Health(true, problems.isEmpty(), problems, warnings);
+                callbacks.execute(() -> f.complete(h));
+            }, f);
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
+        return f.exceptionally(e -> new Health(running, false, List.of("the node does not accept work: "
+                + e.getMessage()), List.of()));
     }
 
     /** What autopilot decided lately and how long each member has been silent (leader only; empty elsewhere). */
@@ -714,6 +812,10 @@ public final class RaftNode implements AutoCloseable {
                 }
                 sessionDuties(now);
                 leaveDuties(now);
+                if (now - metricsPublishedNanos >= 500_000_000L) {
+                    metricsPublishedNanos = now;
+                    metrics = collectMetrics();
+                }
                 expireRequests(now);
             }
             default -> { }
@@ -985,7 +1087,9 @@ public final class RaftNode implements AutoCloseable {
         log.append(batch);
         long seq = ++syncRequested;
         Entry last = entries.get(entries.size() - 1);
+        long syncStart = clock.monotonicNanos();
         log.sync().whenComplete((index, error) -> {
+            metricsSink.fsync(clock.monotonicNanos() - syncStart);
             if (!inbox.offer(() -> onSynced(seq, last.index(), last.term(), error))) {
                 // The loop must learn about durability; wait for room rather than lose it.
                 try {
@@ -1153,6 +1257,7 @@ public final class RaftNode implements AutoCloseable {
         if (p.sent) {
             confirmSession(p.firstSentNanos);
         }
+        metricsSink.proposalApplied(clock.monotonicNanos() - p.createdNanos);
         callbacks.execute(() -> p.future.complete(result));
     }
 
@@ -1257,6 +1362,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** Proposes on the leader, or forwards to the leader we know; otherwise the retry timer resends. */
     private void dispatch(List<byte[]> payloads) {
+        metricsSink.proposalBatch(payloads.size());
         if (core.isLeader()) {
             proposeOnLeader(payloads);
         } else if (core.leaderId() != null) {
