@@ -11,6 +11,8 @@ import io.tandem.state.LockInfo;
 import io.tandem.state.LockKind;
 import io.tandem.node.Autopilot;
 import io.tandem.node.Clock;
+import io.tandem.node.Health;
+import java.util.List;
 import io.tandem.node.NodeOptions;
 import io.tandem.node.NodeStatus;
 import io.tandem.node.RaftNode;
@@ -77,7 +79,7 @@ public final class Tandem implements AutoCloseable {
         long tickMs = config.tick().toMillis();
         // The oracle's leader lease: 80% of the minimum election timeout less two ticks of margin.
         long leaseNanos = TimeUnit.MILLISECONDS.toNanos(tickMs * Math.max(1, config.electionTimeoutTicks() - 2)) * 4 / 5;
-        this.time = new ClusterTime(config.nodeId(), config.advertise(), clocks, node, transport, leaseNanos,
+        this.time = new ClusterTime(node.nodeId(), config.advertise(), clocks, node, transport, leaseNanos,
                 Math.max(10, tickMs), config.requestTimeout().toMillis(),
                 Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), callbacks);
         this.node = node;
@@ -86,7 +88,7 @@ public final class Tandem implements AutoCloseable {
         this.locks = new LockService(node, callbacks, config.requestTimeout().toMillis(), config.maxKeyBytes());
         this.tasks = new TaskRuntime(node, callbacks, config.maxKeyBytes(), config.maxValueBytes());
         // Tools outside the cluster (the CLI) reach this node over its transport port: see Wire.ClientRequest.
-        this.clients = new ClientService(config.nodeId(), data, node::status,
+        this.clients = new ClientService(node.nodeId(), data, node::status,
                 (kind, prefix) -> LockServiceAccess.list(locks, kind, prefix, true), transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
         RemoteTasks remoteTasks = new RemoteTasks(config.nodeId(), this::tasks, transport,
@@ -98,7 +100,8 @@ public final class Tandem implements AutoCloseable {
                 clients.onMessage(from, message);
             }
         });
-        clients.statusExtension(() -> io.tandem.time.TimeStatusText.of(time.status()));
+        clients.statusExtension(() -> io.tandem.time.TimeStatusText.of(time.status())
+                + DataStore.join(node.health()).text() + autopilotText());
     }
 
     public static TandemConfig.Builder builder() {
@@ -119,37 +122,42 @@ public final class Tandem implements AutoCloseable {
             return t;
         } catch (java.util.concurrent.TimeoutException e) {
             t.close();
-            throw new TandemTimeoutException("node " + config.nodeId() + " did not join a cluster within " + waitMs
+            throw new TandemTimeoutException("node " + t.nodeId() + " did not join a cluster within " + waitMs
                     + " ms; check that the seeds " + config.seeds() + " are running, reachable, and share the cluster"
                     + " name and secret");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             t.close();
-            throw new TandemException("interrupted while starting node " + config.nodeId(), e);
+            throw new TandemException("interrupted while starting node " + t.nodeId(), e);
         } catch (java.util.concurrent.ExecutionException e) {
             t.close();
-            throw new TandemException("node " + config.nodeId() + " failed to start: " + e.getCause().getMessage(),
+            throw new TandemException("node " + t.nodeId() + " failed to start: " + e.getCause().getMessage(),
                     e.getCause());
         }
     }
 
     /** Starts a node without waiting; {@link #ready()} completes when it can serve calls. */
     public static Tandem startAsync(TandemConfig config) {
+        // A disk-less member forgets everything on restart, so it must not pose as its former self
+        // (a voter that forgot what it acknowledged could vote wrongly): each start is a new member,
+        // nodeId.<incarnation>, which joins as a learner; autopilot drops the old one.
+        String memberId = config.inMemory()
+                ? config.nodeId() + "." + Long.toHexString(new SecureRandom().nextLong() >>> 40) : config.nodeId();
         AtomicInteger threads = new AtomicInteger();
         ExecutorService callbacks = Executors.newFixedThreadPool(2, r -> {
-            Thread th = new Thread(r, "tandem-callbacks-" + config.nodeId() + "-" + threads.incrementAndGet());
+            Thread th = new Thread(r, "tandem-callbacks-" + memberId + "-" + threads.incrementAndGet());
             th.setDaemon(true);
             return th;
         });
         RaftNode.Storage storage = openStorage(config);
-        Transport transport = new NettyTransport(transportConfig(config));
+        Transport transport = new NettyTransport(transportConfig(config, memberId));
         // Keep half a snapshot interval of log behind each snapshot: a follower a little behind
         // catches up from the log rather than through a whole snapshot transfer.
-        RaftConfig raft = RaftConfig.builder(config.nodeId()).electionTimeoutTicks(config.electionTimeoutTicks())
+        RaftConfig raft = RaftConfig.builder(memberId).electionTimeoutTicks(config.electionTimeoutTicks())
                 .heartbeatTicks(config.heartbeatTicks())
                 .compactionTrailingEntries(Math.min(1_000, config.snapshotEveryEntries() / 2)).build();
         long tickMs = config.tick().toMillis();
-        NodeOptions opt = new NodeOptions(config.nodeId(), config.advertise(), config.seeds(), raft, tickMs,
+        NodeOptions opt = new NodeOptions(memberId, config.advertise(), config.seeds(), raft, tickMs,
                 config.sessionTimeout().toMillis(), config.snapshotEveryEntries(), config.requestTimeout().toMillis(),
                 Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), 100_000, 50_000, config.voterCount(),
                 new StateMachine.Limits(config.maxKeyBytes(), config.maxValueBytes(), config.watchHistoryEvents(),
@@ -160,7 +168,7 @@ public final class Tandem implements AutoCloseable {
             LOG.warn("node {}: sessionSafetyMargin ({} ms) is not above maxClockOffset ({} ms): if clocks really"
                     + " drift that far apart, a lock or leadership could be granted elsewhere before this node"
                     + " revokes it locally (fencing tokens still protect the resource). Raise the session timeout"
-                    + " or the margin, or lower maxClockOffset", config.nodeId(), config.sessionSafetyMargin().toMillis(),
+                    + " or the margin, or lower maxClockOffset", memberId, config.sessionSafetyMargin().toMillis(),
                     config.maxClockOffset().toMillis());
         }
         ClusterTime.Clocks clocks = ClusterTime.clocks(config.ntpServers(), config.ntpRefresh(),
@@ -172,9 +180,9 @@ public final class Tandem implements AutoCloseable {
         return t;
     }
 
-    private static TransportConfig transportConfig(TandemConfig config) {
+    private static TransportConfig transportConfig(TandemConfig config, String memberId) {
         TransportConfig.Builder b = TransportConfig.builder().clusterName(config.clusterName())
-                .nodeId(config.nodeId()).bind(config.bind()).clusterSecret(config.clusterSecret())
+                .nodeId(memberId).bind(config.bind()).clusterSecret(config.clusterSecret())
                 .registrations(Wire.registrations());
         config.tls().ifPresent(b::tls);
         return b.build();
@@ -215,7 +223,7 @@ public final class Tandem implements AutoCloseable {
     }
 
     public String nodeId() {
-        return config.nodeId();
+        return node.nodeId();
     }
 
     public TandemConfig config() {
@@ -293,6 +301,25 @@ public final class Tandem implements AutoCloseable {
         return time;
     }
 
+    /**
+     * Liveness and readiness with the reasons (for a load balancer's or orchestrator's probes):
+     * see {@link Health}. Never throws, also not on a closed node.
+     */
+    public Health health() {
+        if (closed) {
+            return new Health(false, false, List.of("node " + node.nodeId() + " is closed"), List.of());
+        }
+        return DataStore.join(node.health());
+    }
+
+    private String autopilotText() {
+        StringBuilder sb = new StringBuilder();
+        for (String line : DataStore.join(node.autopilotReport())) {
+            sb.append("autopilot: ").append(line).append('\n');
+        }
+        return sb.toString();
+    }
+
     /** This node's view of the cluster. */
     public NodeStatus status() {
         requireOpen();
@@ -306,7 +333,7 @@ public final class Tandem implements AutoCloseable {
 
     private void requireOpen() {
         if (closed) {
-            throw new ClosedException("node " + config.nodeId() + " is closed");
+            throw new ClosedException("node " + node.nodeId() + " is closed");
         }
     }
 
@@ -326,6 +353,10 @@ public final class Tandem implements AutoCloseable {
             tasks.close(Duration.ofMillis(Math.min(5000, config.requestTimeout().toMillis())));
             if (node.readyFuture().isDone() && !node.readyFuture().isCompletedExceptionally()) {
                 node.transferLeadershipAway().get(1, TimeUnit.SECONDS);
+                if (config.inMemory()) {
+                    // This member never comes back under its id: let a learner take its vote first.
+                    node.leave(Math.min(5_000, config.requestTimeout().toMillis())).get(6, TimeUnit.SECONDS);
+                }
                 node.submit(new Command.CloseSession()).get(Math.min(2000, config.requestTimeout().toMillis()),
                         TimeUnit.MILLISECONDS);
             }
@@ -333,7 +364,7 @@ public final class Tandem implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.warn("node {}: graceful leave incomplete ({}); the session will expire after {} ms instead",
-                    config.nodeId(), e.toString(), config.sessionTimeout().toMillis());
+                    node.nodeId(), e.toString(), config.sessionTimeout().toMillis());
         } finally {
             clients.close();
             time.close();

@@ -605,6 +605,8 @@ public final class TandemConfig {
                         + ": use 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
                         + " (e.g. orders-1), unique in the cluster");
             }
+            require(!inMemory || nodeId.length() <= 56, "nodeId '" + nodeId + "' is too long for a disk-less node: each"
+                    + " start appends an incarnation (.xxxxxx), and ids are at most 64 characters; use at most 56");
             require(dataDir != null ^ inMemory, dataDir != null
                     ? "set either dataDir or inMemory(), not both"
                     : "set dataDir(path) for a durable node, or inMemory() for a node that keeps nothing across restarts");

@@ -52,6 +52,7 @@ public final class Autopilot {
     private final TreeMap<String, Long> stableSinceMs = new TreeMap<>();
     private final ArrayDeque<String> recent = new ArrayDeque<>();
     private long startedMs = -1;
+    private final java.util.TreeSet<String> leaving = new java.util.TreeSet<>();
 
     public Autopilot(Settings settings) {
         this.settings = settings;
@@ -64,6 +65,11 @@ public final class Autopilot {
     /** A message from {@code peer} arrived at {@code nowMs}. */
     public void heard(String peer, long nowMs) {
         lastHeardMs.merge(peer, nowMs, Math::max);
+    }
+
+    /** {@code member} is leaving for good: replace it like a dead voter, at once. */
+    public void leaving(String member) {
+        leaving.add(member);
     }
 
     /** This node stopped leading: the next term starts its bookkeeping afresh. */
@@ -101,6 +107,7 @@ public final class Autopilot {
             }
         }
         stableSinceMs.keySet().retainAll(cfg.learners().keySet());
+        leaving.removeIf(m -> !cfg.isMember(m));
         if (changePending) {
             return Optional.empty();
         }
@@ -108,7 +115,7 @@ public final class Autopilot {
         List<String> deadVoters = new ArrayList<>();
         List<String> liveVoters = new ArrayList<>();
         for (String v : cfg.voters().keySet()) {
-            if (!v.equals(self) && silentFor(v, nowMs) >= settings.deadServerAfterMs()) {
+            if (!v.equals(self) && (leaving.contains(v) || silentFor(v, nowMs) >= settings.deadServerAfterMs())) {
                 deadVoters.add(v);
             } else {
                 liveVoters.add(v);
@@ -124,14 +131,13 @@ public final class Autopilot {
             String dead = deadVoters.get(0);
             if (!stable.isEmpty() && voters <= settings.voterTarget()) {
                 return record(new Decision(ConfChange.promote(stable.get(0)), "promote " + stable.get(0)
-                        + " to replace voter " + dead + ", unheard for " + silentFor(dead, nowMs) + " ms"));
+                        + " to replace voter " + dead + why(dead, nowMs)));
             }
             int after = voters - 1;
             boolean quorumAfter = liveVoters.size() >= after / 2 + 1;
             if (voters > settings.voterTarget() && after >= settings.minVoters() && quorumAfter) {
-                return record(new Decision(ConfChange.remove(dead), "remove voter " + dead + ", unheard for "
-                        + silentFor(dead, nowMs) + " ms (" + after + " voters remain, floor " + settings.minVoters()
-                        + ")"));
+                return record(new Decision(ConfChange.remove(dead), "remove voter " + dead + why(dead, nowMs) + " ("
+                        + after + " voters remain, floor " + settings.minVoters() + ")"));
             }
         }
         for (String learner : cfg.learners().keySet()) {
@@ -141,6 +147,10 @@ public final class Autopilot {
             }
         }
         return Optional.empty();
+    }
+
+    private String why(String member, long nowMs) {
+        return leaving.contains(member) ? ", which is leaving" : ", unheard for " + silentFor(member, nowMs) + " ms";
     }
 
     private Optional<Decision> record(Decision d) {

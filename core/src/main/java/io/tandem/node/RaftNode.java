@@ -144,6 +144,9 @@ public final class RaftNode implements AutoCloseable {
     private long lastKeepAliveNanos;
     private final SessionLease sessionLease;
     private final Autopilot autopilot;
+    private volatile NodeMetrics.Sink metricsSink = new NodeMetrics.Sink() { };
+    private volatile NodeMetrics metrics = NodeMetrics.EMPTY;
+    private long metricsPublishedNanos;
     private volatile long publicSessionId;
     private volatile long validUntilNanos;
     private boolean atRiskSignalled;
@@ -176,6 +179,7 @@ public final class RaftNode implements AutoCloseable {
         final long deadlineNanos;
         long sequence;
         long lastSentNanos;
+        final long createdNanos = clock.monotonicNanos();
         /** When this command first left the node: any copy of it is stamped after this. */
         long firstSentNanos;
         boolean sent;
@@ -412,6 +416,148 @@ public final class RaftNode implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /**
+     * Leaves the voter set for good (a disk-less member shutting down): asks the leader to replace
+     * this node — autopilot promotes a stable learner first, then removes it — and completes when
+     * this node is no longer a voter, when there is no learner to replace it (the voter set is
+     * never shrunk by a leave), or after {@code timeoutMs}.
+     */
+    public CompletableFuture<Void> leave(long timeoutMs) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        enqueue(() -> {
+            leaveFuture = f;
+            leaveDeadlineNanos = clock.monotonicNanos() + ms(timeoutMs);
+            leaveDuties(clock.monotonicNanos());
+        }, f);
+        return f;
+    }
+
+    private CompletableFuture<Void> leaveFuture;
+    private long leaveDeadlineNanos;
+    private long leaveSentNanos;
+
+    private void leaveDuties(long now) {
+        if (leaveFuture == null || core == null) {
+            return;
+        }
+        Configuration cfg = core.configuration();
+        String outcome = null;
+        if (!cfg.isVoter(opt.nodeId())) {
+            outcome = "no longer a voter";
+        } else if (cfg.learners().isEmpty()) {
+            outcome = "no learner can replace it; it stays a voter and autopilot replaces it once one joins";
+        } else if (now - leaveDeadlineNanos > 0) {
+            outcome = "not replaced in time; autopilot replaces it once it is found dead";
+        } else if (now - leaveSentNanos >= ms(opt.retryMs()) && core.leaderId() != null
+                && !core.leaderId().equals(opt.nodeId())) {
+            leaveSentNanos = now;
+            Endpoint leader = addressOf(core.leaderId());
+            if (leader != null) {
+                sendTo(leader, new Wire.LeaveRequest(opt.nodeId()));
+            }
+        }
+        if (outcome != null) {
+            LOG.info("node {}: leaving: {}", opt.nodeId(), outcome);
+            CompletableFuture<Void> f = leaveFuture;
+            leaveFuture = null;
+            callbacks.execute(() -> f.complete(null));
+        }
+    }
+
+    /** Where latencies, fsync times and batch sizes go (Micrometer through {@code TandemMetrics}). */
+    public void metricsSink(NodeMetrics.Sink sink) {
+        this.metricsSink = sink;
+    }
+
+    /** The transport's counters (frames, bytes, drops, rejected handshakes). Any thread. */
+    public io.tandem.transport.TransportStats transportStats() {
+        return transport.stats();
+    }
+
+    /** The gauges as of the last half second. Any thread. */
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
+    private NodeMetrics collectMetrics() {
+        Configuration cfg = core.configuration();
+        java.util.TreeMap<String, Long> lag = new java.util.TreeMap<>();
+        if (core.isLeader()) {
+            for (String m : cfg.voters().keySet()) {
+                if (!m.equals(opt.nodeId())) {
+                    lag.put(m, Math.max(0, core.lastIndex() - core.matchIndex(m)));
+                }
+            }
+            for (String m : cfg.learners().keySet()) {
+                lag.put(m, Math.max(0, core.lastIndex() - core.matchIndex(m)));
+            }
+        }
+        int held = 0;
+        int waiters = 0;
+        for (io.tandem.state.LockKind k : io.tandem.state.LockKind.values()) {
+            for (io.tandem.state.LockInfo i : sm.locks(k, "")) {
+                held += i.holders().size();
+                waiters += i.waiters().size();
+            }
+        }
+        int role = switch (core.role()) {
+            case FOLLOWER -> 0;
+            case PRE_CANDIDATE -> 1;
+            case CANDIDATE -> 2;
+            case LEADER -> 3;
+        };
+        return new NodeMetrics(role, core.term(), core.commitIndex(), lastApplied, core.lastIndex(), lag,
+                cfg.voters().size(), cfg.learners().size(), sm.sessionCount(), held, waiters, pending.size(),
+                inbox.size());
+    }
+
+    /** Entries a ready node may have committed but not yet applied. */
+    static final long MAX_APPLY_LAG = 10_000;
+
+    /** Liveness and readiness, with the reasons; see {@link Health}. Never throws. */
+    public CompletableFuture<Health> health() {
+        CompletableFuture<Health> f = new CompletableFuture<>();
+        if (!running || !loop.isAlive()) {
+            f.complete(new Health(false, false, List.of("the event loop is stopped"
+                    + (fatal == null ? "" : ": " + fatal)), List.of()));
+            return f;
+        }
+        try {
+            enqueue(() -> {
+                List<String> problems = new ArrayList<>();
+                List<String> warnings = new ArrayList<>();
+                long now = clock.monotonicNanos();
+                if (phase != Phase.RUNNING) {
+                    problems.add("phase " + phase + " (not yet a member of a running cluster)");
+                } else if (!core.configuration().isMember(opt.nodeId())) {
+                    problems.add("not a member of the cluster's configuration");
+                }
+                if (sessionId == 0) {
+                    problems.add("no session (opening one)");
+                } else if (now - sessionLease.validUntilNanos() >= 0) {
+                    problems.add("session not renewed for " + (now - sessionLease.confirmedSentNanos()) / 1_000_000
+                            + " ms (locks and leaderships are treated as lost)");
+                }
+                if (core != null && core.leaderId() == null) {
+                    problems.add("no known leader (election in progress or no majority reachable)");
+                }
+                if (core != null && core.commitIndex() - lastApplied > MAX_APPLY_LAG) {
+                    problems.add("applied index " + lastApplied + " is " + (core.commitIndex() - lastApplied)
+                            + " entries behind the commit index");
+                }
+                if (hlc.rejectedRecently()) {
+                    warnings.add("clock skewed: a peer's clock is more than the maximum clock offset ahead");
+                }
+                Health h = new Health(true, problems.isEmpty(), problems, warnings);
+                callbacks.execute(() -> f.complete(h));
+            }, f);
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
+        return f.exceptionally(e -> new Health(running, false, List.of("the node does not accept work: "
+                + e.getMessage()), List.of()));
     }
 
     /** What autopilot decided lately and how long each member has been silent (leader only; empty elsewhere). */
@@ -709,6 +855,11 @@ public final class RaftNode implements AutoCloseable {
                     autopilot.reset();
                 }
                 sessionDuties(now);
+                leaveDuties(now);
+                if (now - metricsPublishedNanos >= 500_000_000L) {
+                    metricsPublishedNanos = now;
+                    metrics = collectMetrics();
+                }
                 expireRequests(now);
             }
             default -> { }
@@ -810,6 +961,11 @@ public final class RaftNode implements AutoCloseable {
             rememberAddress(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
+            }
+        } else if (message instanceof Wire.LeaveRequest leave) {
+            if (core != null && core.isLeader() && core.configuration().isVoter(leave.nodeId())) {
+                LOG.info("node {}: {} is leaving for good; autopilot will replace it", opt.nodeId(), leave.nodeId());
+                autopilot.leaving(leave.nodeId());
             }
         } else if (message instanceof Wire.ForwardProposals fwd) {
             if (core != null && core.isLeader()) {
@@ -975,7 +1131,9 @@ public final class RaftNode implements AutoCloseable {
         log.append(batch);
         long seq = ++syncRequested;
         Entry last = entries.get(entries.size() - 1);
+        long syncStart = clock.monotonicNanos();
         log.sync().whenComplete((index, error) -> {
+            metricsSink.fsync(clock.monotonicNanos() - syncStart);
             if (!inbox.offer(() -> onSynced(seq, last.index(), last.term(), error))) {
                 // The loop must learn about durability; wait for room rather than lose it.
                 try {
@@ -1143,6 +1301,7 @@ public final class RaftNode implements AutoCloseable {
         if (p.sent) {
             confirmSession(p.firstSentNanos);
         }
+        metricsSink.proposalApplied(clock.monotonicNanos() - p.createdNanos);
         callbacks.execute(() -> p.future.complete(result));
     }
 
@@ -1247,6 +1406,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** Proposes on the leader, or forwards to the leader we know; otherwise the retry timer resends. */
     private void dispatch(List<byte[]> payloads) {
+        metricsSink.proposalBatch(payloads.size());
         if (core.isLeader()) {
             proposeOnLeader(payloads);
         } else if (core.leaderId() != null) {

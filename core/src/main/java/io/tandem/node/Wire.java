@@ -46,6 +46,14 @@ public final class Wire {
     }
 
     /** {@code leaderAddress} is a hint when the receiver is not the leader; {@code message} says what happened. */
+    /**
+     * A voter that is leaving for good (a disk-less member shutting down) asks the leader to replace
+     * it: autopilot promotes a stable learner first, then removes the leaver. Sent until the
+     * leaver sees itself out of the voter set or gives up.
+     */
+    public record LeaveRequest(String nodeId) {
+    }
+
     public record JoinResponse(boolean accepted, String leaderAddress, String message) {
     }
 
@@ -159,6 +167,7 @@ public final class Wire {
                 .register(123, DiscoverResponse.class)
                 .register(124, JoinRequest.class)
                 .register(125, JoinResponse.class)
+                .register(126, LeaveRequest.class)
                 .register(130, ClientOp.class)
                 .register(131, ClientRequest.class)
                 .register(132, ClientRecord.class)

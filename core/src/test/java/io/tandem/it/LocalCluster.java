@@ -24,6 +24,8 @@ final class LocalCluster implements AutoCloseable {
     final Map<String, Integer> ports = new LinkedHashMap<>();
     final Map<String, Tandem> nodes = new LinkedHashMap<>();
     UnaryOperator<TandemConfig.Builder> tuning = b -> b;
+    /** Disk-less nodes: each start is a new member (id.incarnation); the map keys stay the plain ids. */
+    boolean inMemory;
 
     LocalCluster(Path root, int founders) throws IOException {
         this.root = root;
@@ -50,10 +52,13 @@ final class LocalCluster implements AutoCloseable {
             }
         });
         TandemConfig.Builder b = Tandem.builder().nodeId(id).bind("127.0.0.1:" + ports.get(id))
-                .seeds(seeds).dataDir(root.resolve(id)).clusterName("it").clusterSecret(SECRET)
+                .seeds(seeds).dataDir(inMemory ? null : root.resolve(id)).clusterName("it").clusterSecret(SECRET)
                 .tick(Duration.ofMillis(20)).electionTimeoutTicks(10).sessionTimeout(Duration.ofSeconds(2))
                 .requestTimeout(Duration.ofSeconds(5)).snapshotEveryEntries(200)
                 .autopilotStabilization(Duration.ofMillis(300));
+        if (inMemory) {
+            b.inMemory();
+        }
         return tuning.apply(b);
     }
 
@@ -66,9 +71,9 @@ final class LocalCluster implements AutoCloseable {
             starting.add(CompletableFuture.supplyAsync(() -> Tandem.start(cfg), pool));
         }
         pool.shutdown();
-        for (CompletableFuture<Tandem> f : starting) {
-            Tandem t = f.get();
-            nodes.put(t.nodeId(), t);
+        List<String> ids = seedIds();
+        for (int i = 0; i < starting.size(); i++) {
+            nodes.put(ids.get(i), starting.get(i).get());
         }
         return this;
     }
@@ -97,7 +102,7 @@ final class LocalCluster implements AutoCloseable {
         for (Tandem t : nodes.values()) {
             var s = t.status();
             if (s.role() == io.tandem.raft.Role.LEADER) {
-                return s.nodeId();
+                return plainId(s.nodeId());
             }
         }
         return null;
@@ -107,6 +112,16 @@ final class LocalCluster implements AutoCloseable {
         String[] found = new String[1];
         await(timeout, () -> (found[0] = leader()) != null, "a leader");
         return found[0];
+    }
+
+    /** The id a test uses for a member: without the incarnation suffix of a disk-less node. */
+    String plainId(String memberId) {
+        for (Map.Entry<String, Tandem> e : nodes.entrySet()) {
+            if (e.getValue().nodeId().equals(memberId)) {
+                return e.getKey();
+            }
+        }
+        return memberId;
     }
 
     /** Stops a node abruptly: no leadership hand-over, no session close (like a crash, but in-process). */

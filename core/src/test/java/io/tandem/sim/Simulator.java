@@ -281,6 +281,9 @@ public final class Simulator {
         schedule(delay, () -> {
             SimNode to = nodes.get(m.to());
             if (to != null && to.up && !isBlocked(m.from(), m.to())) {
+                for (java.util.function.BiConsumer<String, Message> hook : deliveryHooks) {
+                    hook.accept(m.to(), m);
+                }
                 to.receive(m);
             }
         });
@@ -1384,10 +1387,6 @@ public final class Simulator {
         return fail(invariant, detail);
     }
 
-    List<String> nodeIds() {
-        return List.copyOf(nodes.keySet());
-    }
-
     /** The replica of the up node that applied the most, or null. */
     StateMachine mostAppliedState() {
         SimNode best = null;
@@ -1410,6 +1409,18 @@ public final class Simulator {
     public Simulator serveStaleReadsForTesting() {
         staleReads = true;
         return this;
+    }
+
+    private final List<java.util.function.BiConsumer<String, Message>> deliveryHooks = new ArrayList<>();
+
+    /** Sees every Raft message as it is delivered to a running node (receiver id, message). */
+    public void onDeliver(java.util.function.BiConsumer<String, Message> hook) {
+        deliveryHooks.add(hook);
+    }
+
+    /** Ids of every node ever started here, running or not. */
+    public List<String> nodeIds() {
+        return new ArrayList<>(nodes.keySet());
     }
 
     /** Sees every command a replica applies: node, envelope, result, virtual time of the apply. */

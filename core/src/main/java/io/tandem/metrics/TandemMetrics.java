@@ -1,0 +1,120 @@
+package io.tandem.metrics;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.tandem.Tandem;
+import io.tandem.node.NodeMetrics;
+import io.tandem.node.RaftNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Publishes a node's metrics to a Micrometer {@link MeterRegistry}. Micrometer is an optional
+ * dependency of Tandem: this class is the only one that uses it, and nothing loads it unless the
+ * application calls {@link #bind}. Every meter carries the tag {@code node}. The reference (names,
+ * units, what to alert on) is in docs/operations.md.
+ *
+ * <pre>{@code
+ * TandemMetrics metrics = TandemMetrics.bind(node, registry);   // ... metrics.close() to unbind
+ * }</pre>
+ */
+public final class TandemMetrics implements AutoCloseable {
+
+    private final MeterRegistry registry;
+    private final RaftNode runtime;
+    private final List<Meter> meters = new ArrayList<>();
+    private final ConcurrentHashMap<String, Gauge> lagGauges = new ConcurrentHashMap<>();
+    private final Tags tags;
+
+    private TandemMetrics(Tandem node, MeterRegistry registry) {
+        this.registry = registry;
+        this.runtime = node.runtime();
+        this.tags = Tags.of("node", node.nodeId());
+        gauge("tandem.raft.role", "0 follower, 1 pre-candidate, 2 candidate, 3 leader", m -> m.role());
+        gauge("tandem.raft.term", "current Raft term", m -> m.term());
+        gauge("tandem.raft.commit.index", "highest index known committed", m -> m.commitIndex());
+        gauge("tandem.raft.applied.index", "highest index applied to the state machine", m -> m.appliedIndex());
+        gauge("tandem.raft.last.index", "last index in the log", m -> m.lastIndex());
+        gauge("tandem.raft.voters", "voters in the configuration", m -> m.voters());
+        gauge("tandem.raft.learners", "learners in the configuration", m -> m.learners());
+        gauge("tandem.sessions", "live sessions in the state machine", m -> m.sessions());
+        gauge("tandem.locks.held", "grants of locks, semaphores, read-write locks and elections", m -> m.locksHeld());
+        gauge("tandem.locks.waiters", "queued lock requests and election candidates", m -> m.lockWaiters());
+        gauge("tandem.requests.pending", "this node's proposals waiting for their result", m -> m.pendingRequests());
+        gauge("tandem.loop.inbox", "events waiting for the node's loop", m -> m.inboxDepth());
+        meters.add(Gauge.builder("tandem.ntp.offset", node, n -> n.time().ntpOffsetMs()).tags(tags)
+                .baseUnit("milliseconds").description("offset of the NTP-corrected clock").register(registry));
+        meters.add(FunctionCounter.builder("tandem.hlc.skew.events", node, n -> n.time().status().skewEvents())
+                .tags(tags).description("remote timestamps refused for being too far ahead").register(registry));
+        meters.add(FunctionCounter.builder("tandem.transport.dropped", runtime,
+                r -> r.transportStats().messagesDropped()).tags(tags)
+                .description("messages dropped by the transport (full queues, unreachable peers)").register(registry));
+        Timer proposals = Timer.builder("tandem.proposal.latency").tags(tags).publishPercentiles(0.5, 0.99)
+                .description("submit to result of this node's commands").register(registry);
+        Timer fsync = Timer.builder("tandem.fsync.latency").tags(tags).publishPercentiles(0.5, 0.99)
+                .description("log batch made durable").register(registry);
+        DistributionSummary batches = DistributionSummary.builder("tandem.proposal.batch.size").tags(tags)
+                .description("commands per batch leaving this node").register(registry);
+        meters.add(proposals);
+        meters.add(fsync);
+        meters.add(batches);
+        runtime.metricsSink(new NodeMetrics.Sink() {
+            @Override
+            public void proposalApplied(long nanos) {
+                proposals.record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void fsync(long nanos) {
+                fsync.record(nanos, TimeUnit.NANOSECONDS);
+                if (runtime.metrics().replicationLag().size() > lagGauges.size()) {
+                    trackLagGauges(); // a new peer: off the scrape path, on the log's syncer thread
+                }
+            }
+
+            @Override
+            public void proposalBatch(int size) {
+                batches.record(size);
+            }
+        });
+        trackLagGauges();
+    }
+
+    /** Registers the node's meters; {@link #close()} removes them again. */
+    public static TandemMetrics bind(Tandem node, MeterRegistry registry) {
+        return new TandemMetrics(node, registry);
+    }
+
+    private void gauge(String name, String description, ToDoubleFunction<NodeMetrics> f) {
+        meters.add(Gauge.builder(name, runtime, r -> f.applyAsDouble(r.metrics())).tags(tags).description(description)
+                .register(registry));
+    }
+
+    /** Replication lag: one gauge per peer the leader has reported so far. */
+    private synchronized void trackLagGauges() {
+        for (String peer : runtime.metrics().replicationLag().keySet()) {
+            lagGauges.computeIfAbsent(peer, p -> Gauge.builder("tandem.raft.replication.lag", runtime,
+                    r -> r.metrics().replicationLag().getOrDefault(p, 0L)).tags(tags.and("peer", p)).baseUnit("entries")
+                    .description("entries the peer is behind the leader (reported by the leader)").register(registry));
+        }
+    }
+
+    @Override
+    public void close() {
+        runtime.metricsSink(new NodeMetrics.Sink() { });
+        for (Meter m : meters) {
+            registry.remove(m);
+        }
+        for (Gauge g : lagGauges.values()) {
+            registry.remove(g);
+        }
+    }
+}
