@@ -411,7 +411,7 @@ final class TaskWorkload {
             outbox.add(new TaskCommand.Submit(QUEUE, name, ("p" + number).getBytes(StandardCharsets.UTF_8),
                     rnd.nextInt(3), 1 + rnd.nextInt(4), delay, key, 20, 200, 3_600_000));
             pump();
-            sim.later(healed ? 400 + rnd.nextInt(600) : 50 + rnd.nextInt(400), () -> submitLoop(inc));
+            sim.later(healed ? 400 + rnd.nextInt(600) : 150 + rnd.nextInt(500), () -> submitLoop(inc));
         }
 
         /** Extends running claims' leases (and keeps the session alive) a few times per lease. */
@@ -443,7 +443,8 @@ final class TaskWorkload {
                 if (!current(inc)) {
                     return; // the node died with the handler: the lease or the session ends the claim
                 }
-                running.remove(a.taskId());
+                // The claim stays in `running` (its lease extended) until the outcome is applied,
+                // as TaskRuntime does: a slow commit must not let the lease run out.
                 // The claim may have been lost meanwhile (session expired after a clock jump): the
                 // outcome is sent anyway, and fencing must refuse it.
                 outbox.add(rnd.nextInt(6) == 0 ? new TaskCommand.Fail(a.taskId(), a.token(), "sim failure")
@@ -488,6 +489,7 @@ final class TaskWorkload {
 
         private void retry(String hint) {
             if (attempts >= 40 && !(inFlight instanceof Command.OpenSession)) {
+                forget(inFlight);
                 inFlight = null; // give up: a lost outcome is re-delivered after the lease
                 pump();
                 return;
@@ -544,10 +546,21 @@ final class TaskWorkload {
                 throw sim.failure("StateMachineRejected", "agent " + nodeId + " command " + done + ": " + rj.reason());
             } else if (done instanceof TaskCommand.PutSchedule) {
                 schedulePut = true; // until acknowledged, the next session puts it again
+            } else if (done instanceof TaskCommand.Complete || done instanceof TaskCommand.Fail) {
+                forget(done);
             } else if (r instanceof TaskResult.Submitted s) {
                 onSubmitted((TaskCommand.Submit) done, s);
             }
             pump();
+        }
+
+        /** The outcome of a claim was applied (or given up on): stop extending its lease. */
+        private void forget(Command outcome) {
+            if (outcome instanceof TaskCommand.Complete c) {
+                running.remove(c.taskId(), c.token());
+            } else if (outcome instanceof TaskCommand.Fail f) {
+                running.remove(f.taskId(), f.token());
+            }
         }
 
         private void onSubmitted(TaskCommand.Submit cmd, TaskResult.Submitted s) {
