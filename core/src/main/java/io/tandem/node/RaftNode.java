@@ -526,7 +526,7 @@ public final class RaftNode implements AutoCloseable {
         enqueue(() -> {
             List<String> out = new ArrayList<>();
             if (core != null && core.isLeader()) {
-                autopilot.silence(core.configuration(), clock.monotonicNanos() / 1_000_000)
+                autopilot.silence(opt.nodeId(), core.configuration(), clock.monotonicNanos() / 1_000_000)
                         .forEach((m, ms) -> out.add("silent " + m + " " + ms + " ms"));
                 autopilot.recentDecisions().forEach(r -> out.add("decided " + r));
             }
