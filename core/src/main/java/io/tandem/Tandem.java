@@ -353,12 +353,13 @@ public final class Tandem implements AutoCloseable {
             tasks.close(Duration.ofMillis(Math.min(5000, config.requestTimeout().toMillis())));
             if (node.readyFuture().isDone() && !node.readyFuture().isCompletedExceptionally()) {
                 node.transferLeadershipAway().get(1, TimeUnit.SECONDS);
-                if (config.inMemory()) {
-                    // This member never comes back under its id: let a learner take its vote first.
-                    node.leave(Math.min(5_000, config.requestTimeout().toMillis())).get(6, TimeUnit.SECONDS);
-                }
                 node.submit(new Command.CloseSession()).get(Math.min(2000, config.requestTimeout().toMillis()),
                         TimeUnit.MILLISECONDS);
+                if (config.inMemory()) {
+                    // This member never comes back under its id: let a learner take its vote. (After
+                    // the session closed: a removed member no longer receives the log.)
+                    node.leave(Math.min(5_000, config.requestTimeout().toMillis())).get(6, TimeUnit.SECONDS);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

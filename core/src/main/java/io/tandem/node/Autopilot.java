@@ -166,8 +166,8 @@ public final class Autopilot {
         return List.copyOf(recent);
     }
 
-    /** Milliseconds since each member was last heard from (for status). */
-    public Map<String, Long> silence(Configuration cfg, long nowMs) {
+    /** Milliseconds since each other member was last heard from (for status). */
+    public Map<String, Long> silence(String self, Configuration cfg, long nowMs) {
         TreeMap<String, Long> out = new TreeMap<>();
         for (String m : cfg.voters().keySet()) {
             out.put(m, silentFor(m, nowMs));
@@ -175,6 +175,7 @@ public final class Autopilot {
         for (String m : cfg.learners().keySet()) {
             out.put(m, silentFor(m, nowMs));
         }
+        out.remove(self);
         return out;
     }
 }

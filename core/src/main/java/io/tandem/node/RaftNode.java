@@ -429,12 +429,14 @@ public final class RaftNode implements AutoCloseable {
         enqueue(() -> {
             leaveFuture = f;
             leaveDeadlineNanos = clock.monotonicNanos() + ms(timeoutMs);
+            leaveConfirmed = false;
             leaveDuties(clock.monotonicNanos());
         }, f);
         return f;
     }
 
     private CompletableFuture<Void> leaveFuture;
+    private boolean leaveConfirmed;
     private long leaveDeadlineNanos;
     private long leaveSentNanos;
 
@@ -444,18 +446,20 @@ public final class RaftNode implements AutoCloseable {
         }
         Configuration cfg = core.configuration();
         String outcome = null;
-        if (!cfg.isVoter(opt.nodeId())) {
+        if (leaveConfirmed || !cfg.isVoter(opt.nodeId())) {
             outcome = "no longer a voter";
         } else if (cfg.learners().isEmpty()) {
             outcome = "no learner can replace it; it stays a voter and autopilot replaces it once one joins";
         } else if (now - leaveDeadlineNanos > 0) {
             outcome = "not replaced in time; autopilot replaces it once it is found dead";
-        } else if (now - leaveSentNanos >= ms(opt.retryMs()) && core.leaderId() != null
-                && !core.leaderId().equals(opt.nodeId())) {
+        } else if (now - leaveSentNanos >= ms(opt.retryMs()) && !opt.nodeId().equals(core.leaderId())
+                && (core.leaderId() != null || lastKnownLeader != null)) {
+            // Once removed, this node gets no more log or heartbeats and soon loses track of the
+            // leader: keep asking the last one it knew, which answers with a LeaveResponse.
             leaveSentNanos = now;
-            Endpoint leader = addressOf(core.leaderId());
+            Endpoint leader = addressOf(core.leaderId() != null ? core.leaderId() : lastKnownLeader);
             if (leader != null) {
-                sendTo(leader, new Wire.LeaveRequest(opt.nodeId()));
+                sendTo(leader, new Wire.LeaveRequest(opt.nodeId(), opt.advertise().toString()));
             }
         }
         if (outcome != null) {
@@ -566,7 +570,7 @@ public final class RaftNode implements AutoCloseable {
         enqueue(() -> {
             List<String> out = new ArrayList<>();
             if (core != null && core.isLeader()) {
-                autopilot.silence(core.configuration(), clock.monotonicNanos() / 1_000_000)
+                autopilot.silence(opt.nodeId(), core.configuration(), clock.monotonicNanos() / 1_000_000)
                         .forEach((m, ms) -> out.add("silent " + m + " " + ms + " ms"));
                 autopilot.recentDecisions().forEach(r -> out.add("decided " + r));
             }
@@ -963,9 +967,18 @@ public final class RaftNode implements AutoCloseable {
                 core.step(env.message());
             }
         } else if (message instanceof Wire.LeaveRequest leave) {
-            if (core != null && core.isLeader() && core.configuration().isVoter(leave.nodeId())) {
-                LOG.info("node {}: {} is leaving for good; autopilot will replace it", opt.nodeId(), leave.nodeId());
-                autopilot.leaving(leave.nodeId());
+            if (core != null && core.isLeader()) {
+                if (core.configuration().isVoter(leave.nodeId())) {
+                    LOG.info("node {}: {} is leaving for good; autopilot will replace it", opt.nodeId(),
+                            leave.nodeId());
+                    autopilot.leaving(leave.nodeId());
+                } else if (!core.hasPendingConfChange()) {
+                    sendTo(Endpoint.parse(leave.address()), new Wire.LeaveResponse(leave.nodeId()));
+                }
+            }
+        } else if (message instanceof Wire.LeaveResponse done) {
+            if (done.nodeId().equals(opt.nodeId())) {
+                leaveConfirmed = true;
             }
         } else if (message instanceof Wire.ForwardProposals fwd) {
             if (core != null && core.isLeader()) {

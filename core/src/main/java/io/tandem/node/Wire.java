@@ -51,7 +51,11 @@ public final class Wire {
      * it: autopilot promotes a stable learner first, then removes the leaver. Sent until the
      * leaver sees itself out of the voter set or gives up.
      */
-    public record LeaveRequest(String nodeId) {
+    public record LeaveRequest(String nodeId, String address) {
+    }
+
+    /** The leader's answer once the leaver is out of the committed voter set (a removed member gets no log). */
+    public record LeaveResponse(String nodeId) {
     }
 
     public record JoinResponse(boolean accepted, String leaderAddress, String message) {
@@ -168,6 +172,7 @@ public final class Wire {
                 .register(124, JoinRequest.class)
                 .register(125, JoinResponse.class)
                 .register(126, LeaveRequest.class)
+                .register(127, LeaveResponse.class)
                 .register(130, ClientOp.class)
                 .register(131, ClientRequest.class)
                 .register(132, ClientRecord.class)

@@ -52,6 +52,7 @@ class RollingDeployTest {
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicLong lastWrite = new AtomicLong(System.nanoTime());
             AtomicLong longestGap = new AtomicLong();
+            AtomicLong longestGapEndedAt = new AtomicLong();
             AtomicLong locks = new AtomicLong();
             ConcurrentHashMap<String, Boolean> restarting = new ConcurrentHashMap<>();
             Thread writer = new Thread(() -> {
@@ -66,7 +67,11 @@ class RollingDeployTest {
                         t.data().write(key, "v" + seq);
                         acknowledged.put(key, "v" + seq);
                         long now = System.nanoTime();
-                        longestGap.accumulateAndGet(now - lastWrite.getAndSet(now), Math::max);
+                        long gap = now - lastWrite.getAndSet(now);
+                        if (gap > longestGap.get()) {
+                            longestGap.set(gap);
+                            longestGapEndedAt.set(now);
+                        }
                         seq++;
                     } catch (RuntimeException e) {
                         seq++; // outcome unknown: not counted as acknowledged; try another node
@@ -95,17 +100,28 @@ class RollingDeployTest {
             locker.start();
 
             List<Long> stepGaps = new ArrayList<>();
+            List<String> where = new ArrayList<>();
             for (int round = 1; round <= ROUNDS; round++) {
                 for (String id : List.of("n1", "n2", "n3", "n4", "n5")) {
                     longestGap.set(0);
                     restarting.put(id, true);
                     Tandem old = c.nodes.get(id);
+                    boolean wasLeader = id.equals(c.leader());
+                    long t0 = System.nanoTime();
                     old.close();
                     c.nodes.remove(id);
+                    long t1 = System.nanoTime();
                     c.start(id);
+                    long t2 = System.nanoTime();
                     restarting.remove(id);
                     awaitShape(c, "round " + round + " after restarting " + id);
+                    long t3 = System.nanoTime();
                     stepGaps.add(longestGap.get() / 1_000_000);
+                    long end = longestGapEndedAt.get();
+                    where.add(id + (wasLeader ? "(leader)" : "") + ": gap " + longestGap.get() / 1_000_000
+                            + " ms ending " + (end - t0) / 1_000_000 + " ms after close began; close took "
+                            + (t1 - t0) / 1_000_000 + " ms, start " + (t2 - t1) / 1_000_000 + " ms, back in shape after "
+                            + (t3 - t2) / 1_000_000 + " ms");
                 }
             }
             running.set(false);
@@ -116,6 +132,7 @@ class RollingDeployTest {
             System.out.printf("MEASURED rolling deploy (%s, %d rounds): longest write gap per step %s ms; worst %d ms;"
                     + " %d writes, %d lock grants%n", inMemory ? "disk-less" : "with disks", ROUNDS, stepGaps, worst,
                     acknowledged.size(), locks.get());
+            where.forEach(w -> System.out.println("  step " + w));
             Tandem reader = c.nodes.get("n1");
             for (Map.Entry<String, String> e : acknowledged.entrySet()) {
                 assertEquals(e.getValue(), reader.data().read(e.getKey(), ReadConsistency.LINEARIZABLE)
@@ -124,9 +141,14 @@ class RollingDeployTest {
             }
             assertTrue(acknowledged.size() > 100, "writes kept flowing: " + acknowledged.size());
             assertTrue(locks.get() > 10, "locks kept being granted: " + locks.get());
-            // One election timeout is 200 ms here; a graceful hand-over needs none. Allow for a
-            // loaded 2-core machine, but not for a session timeout or an election storm.
-            assertTrue(worst < 1_500, "longest write gap " + worst + " ms");
+            // One election timeout is 200 ms here; a graceful hand-over needs none. The typical step
+            // must stay below it; the worst may exceed it on a loaded 2-core machine, but never by
+            // a session timeout or an election storm.
+            List<Long> sorted = new ArrayList<>(stepGaps);
+            java.util.Collections.sort(sorted);
+            long median = sorted.get(sorted.size() / 2);
+            assertTrue(median < 200, "median step gap " + median + " ms is not below one election timeout");
+            assertTrue(worst < 1_000, "longest write gap " + worst + " ms");
         }
     }
 
