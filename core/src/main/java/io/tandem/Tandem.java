@@ -18,9 +18,13 @@ import io.tandem.node.NodeStatus;
 import io.tandem.node.RaftNode;
 import io.tandem.node.Wire;
 import io.tandem.remote.ClientService;
+import io.tandem.remote.RemoteTasks;
 import io.tandem.raft.RaftConfig;
 import io.tandem.state.Command;
 import io.tandem.state.StateMachine;
+import io.tandem.task.TaskOptions;
+import io.tandem.task.TaskQueue;
+import io.tandem.task.TaskRuntime;
 import io.tandem.storage.FileMetaStore;
 import io.tandem.storage.FileSnapshotStore;
 import io.tandem.storage.InMemoryMetaStore;
@@ -37,8 +41,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +69,8 @@ public final class Tandem implements AutoCloseable {
     private final LockService locks;
     private final ClientService clients;
     private final ClusterTime time;
+    private final TaskRuntime tasks;
+    private final ConcurrentHashMap<String, TaskQueue> queues = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks, Transport transport,
@@ -78,11 +86,20 @@ public final class Tandem implements AutoCloseable {
         this.callbacks = callbacks;
         this.data = new DataStore(node, config.maxKeyBytes(), config.maxValueBytes(), callbacks);
         this.locks = new LockService(node, callbacks, config.requestTimeout().toMillis(), config.maxKeyBytes());
+        this.tasks = new TaskRuntime(node, callbacks, config.maxKeyBytes(), config.maxValueBytes());
         // Tools outside the cluster (the CLI) reach this node over its transport port: see Wire.ClientRequest.
         this.clients = new ClientService(node.nodeId(), data, node::status,
                 (kind, prefix) -> LockServiceAccess.list(locks, kind, prefix, true), transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
-        node.onClientMessage(clients::onMessage);
+        RemoteTasks remoteTasks = new RemoteTasks(config.nodeId(), this::tasks, transport,
+                ClientService.Limits.DEFAULTS.maxInFlight());
+        node.onClientMessage((from, message) -> {
+            if (message instanceof Wire.TaskRequest) {
+                remoteTasks.onMessage(from, message);
+            } else {
+                clients.onMessage(from, message);
+            }
+        });
         clients.statusExtension(() -> io.tandem.time.TimeStatusText.of(time.status())
                 + DataStore.join(node.health()).text() + autopilotText());
     }
@@ -224,6 +241,27 @@ public final class Tandem implements AutoCloseable {
         return data;
     }
 
+    /**
+     * The durable task queue {@code queue} with {@link TaskOptions#DEFAULTS} (the first call's
+     * options stay for this node's handle of the queue).
+     */
+    public TaskQueue tasks(String queue) {
+        return tasks(queue, TaskOptions.DEFAULTS);
+    }
+
+    /** The task queue {@code queue} with this node's lease, retention, retry and timeout defaults. */
+    public TaskQueue tasks(String queue, TaskOptions options) {
+        requireOpen();
+        if (queue == null || queue.isEmpty()) {
+            throw new InvalidArgumentException("queue name must be a non-empty string");
+        }
+        if (options == null) {
+            throw new InvalidArgumentException("task options must not be null; use TaskOptions.DEFAULTS");
+        }
+        TaskQueue q = queues.get(queue);
+        return q != null ? q : queues.computeIfAbsent(queue, n -> new TaskQueue(n, options, tasks));
+    }
+
     /** A cluster-wide lock bound to this node's session, with fencing tokens. */
     public DistributedLock lock(String name) {
         requireOpen();
@@ -311,6 +349,8 @@ public final class Tandem implements AutoCloseable {
         closed = true;
         locks.close(); // leases end here, before the session closes and the cluster grants them on
         try {
+            // Stop taking task work and let running handlers report before the session closes.
+            tasks.close(Duration.ofMillis(Math.min(5000, config.requestTimeout().toMillis())));
             if (node.readyFuture().isDone() && !node.readyFuture().isCompletedExceptionally()) {
                 node.transferLeadershipAway().get(1, TimeUnit.SECONDS);
                 node.submit(new Command.CloseSession()).get(Math.min(2000, config.requestTimeout().toMillis()),

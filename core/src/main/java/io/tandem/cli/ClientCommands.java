@@ -224,13 +224,13 @@ final class ClientCommands {
 
     // ------------------------------------------------------------------ helpers
 
-    private static Args parse(String[] argv, Set<String> valueFlags, Set<String> booleanFlags) {
+    static Args parse(String[] argv, Set<String> valueFlags, Set<String> booleanFlags) {
         Set<String> values = new HashSet<>(CONNECTION_FLAGS);
         values.addAll(valueFlags);
         return Args.parse(argv, values, booleanFlags);
     }
 
-    private static RemoteClient connect(Args args, Map<String, String> env) {
+    static RemoteClient connect(Args args, Map<String, String> env) {
         String nodeText = args.flag("node", null);
         if (nodeText == null) {
             throw new UsageException("--node HOST:PORT is required: the transport address of any node");

@@ -42,7 +42,8 @@ public final class Main {
     public static void main(String[] args) {
         boolean isNode = args.length > 0 && args[0].equals("node");
         // A client command's own message says what failed; transport warnings would only repeat it.
-        String level = isNode ? "info" : args.length > 0 && (args[0].equals("kv") || args[0].equals("status") || args[0].equals("lock") || args[0].equals("leader"))
+        String level = isNode ? "info" : args.length > 0 && (args[0].equals("kv") || args[0].equals("status") || args[0].equals("lock") || args[0].equals("leader")
+                || args[0].equals("task"))
                 ? "error" : "warn";
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("tandem.logLevel", level));
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
@@ -65,7 +66,8 @@ public final class Main {
         }
         String command = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        String label = command.equals("kv") && rest.length > 0 ? "kv " + rest[0] : command;
+        String label = (command.equals("kv") || command.equals("task")) && rest.length > 0 ? command + " " + rest[0]
+                : command;
         try {
             return switch (command) {
                 case "demo" -> demo(out);
@@ -74,6 +76,7 @@ public final class Main {
                 case "kv" -> ClientCommands.kv(rest, env, out, err);
                 case "lock" -> ClientCommands.locks(false, rest, env, out);
                 case "leader" -> ClientCommands.locks(true, rest, env, out);
+                case "task" -> TaskCommands.task(rest, env, out);
                 default -> throw new UsageException("unknown command '" + command + "'");
             };
         } catch (UsageException e) {
@@ -109,8 +112,12 @@ public final class Main {
         out.println("  lock list [PREFIX]         locks, semaphores and read-write locks: holders with their");
         out.println("                             fencing tokens, waiters in queue order");
         out.println("  leader list [PREFIX]       elections: leader and term, candidates in order");
+        out.println("  task list QUEUE [--limit N]  print a task queue's tasks (id, state, attempts, worker,");
+        out.println("                             result or last error) and its counts");
+        out.println("  task dead QUEUE [--limit N]  print the queue's dead-lettered tasks");
+        out.println("  task requeue QUEUE TASK_ID   move a dead-lettered task back to ready");
         out.println("  help                       this text");
-        out.println("status, kv, lock and leader talk to a node through its transport port and need:");
+        out.println("status, kv, lock, leader and task talk to a node through its transport port and need:");
         out.println("  --node HOST:PORT           any node's bind/advertise address");
         out.println("  --cluster-secret S         or env " + ClientCommands.SECRET_ENV);
         out.println("  --cluster-name N           or env " + ClientCommands.CLUSTER_NAME_ENV + " (default tandem)");
@@ -270,6 +277,7 @@ public final class Main {
             long afterKill = survivor.time().nextTimestamp();
             out.println("-- timestamp after the crash: " + afterKill + (afterKill > lastTs ? " (above every earlier one)"
                     : " (NOT above " + lastTs + ")"));
+            TaskDemo.run(nodes, out);
             out.println("== demo finished: the data survived the leader's crash, the lock moved in order with"
                     + " increasing tokens, and leadership failed over");
             return 0;

@@ -253,6 +253,41 @@ public final class RaftNode implements AutoCloseable {
                     l.onLockReleased(kind, name, session, owner, token, why);
                 }
             }
+
+            @Override
+            public void onTaskAssigned(io.tandem.state.TaskEvents.Assigned a) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onTaskAssigned(a);
+                }
+            }
+
+            @Override
+            public void onTaskClaimLost(io.tandem.state.TaskEvents.ClaimLost c) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onTaskClaimLost(c);
+                }
+            }
+
+            @Override
+            public void onTaskFinished(io.tandem.state.TaskEvents.Finished f) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onTaskFinished(f);
+                }
+            }
+
+            @Override
+            public void onScheduleFired(io.tandem.state.TaskEvents.Fired f) {
+                for (StateMachine.Listener l : listeners) {
+                    l.onScheduleFired(f);
+                }
+            }
+
+            @Override
+            public void onRestored() {
+                for (StateMachine.Listener l : listeners) {
+                    l.onRestored();
+                }
+            }
         });
         this.loop = new Thread(this::runLoop, "tandem-loop-" + opt.nodeId());
     }
@@ -334,6 +369,15 @@ public final class RaftNode implements AutoCloseable {
      */
     public void onClientMessage(MessageHandler handler) {
         this.clientHandler = handler;
+    }
+
+    /**
+     * This node's current session id (0 while it has none). Only for code running on the loop
+     * thread, such as a {@link StateMachine.Listener}: it tells which apply-time events (a task
+     * assigned to a session) belong to this node.
+     */
+    public long sessionIdOnLoop() {
+        return sessionId;
     }
 
     /**
@@ -686,7 +730,7 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void onTransportMessage(String fromNodeId, Object message) {
-        if (message instanceof Wire.ClientRequest) {
+        if (message instanceof Wire.ClientRequest || message instanceof Wire.TaskRequest) {
             handOffClientMessage(fromNodeId, message);
             return;
         }

@@ -112,6 +112,17 @@ public final class Wire {
     public record ClientWatchEvent(long watchId, long revision, String type, ClientRecord record) {
     }
 
+    /**
+     * A task-queue request of the client protocol ({@code tandem task ...}), answered with one
+     * {@link ClientResponse} whose {@code text} holds the result lines.
+     *
+     * @param op     "list" (tasks of the queue), "dead" (its dead letters), "requeue" (a dead task)
+     * @param taskId requeue: the task; otherwise 0
+     * @param limit  list, dead: the most tasks to show (1..100000)
+     */
+    public record TaskRequest(long id, String replyTo, String op, String queue, long taskId, int limit) {
+    }
+
     // ---- time (ids 140-149): see docs/formats-wire.md and io.tandem.time
 
     /**
@@ -170,6 +181,7 @@ public final class Wire {
                 .register(140, TimedRaftEnvelope.class)
                 .register(141, TimestampRequest.class)
                 .register(142, TimestampResponse.class)
+                .register(150, TaskRequest.class)
                 .build();
     }
 }

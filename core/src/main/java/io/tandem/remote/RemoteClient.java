@@ -148,7 +148,26 @@ public final class RemoteClient implements AutoCloseable {
                 r.limit(), r.fromRevision(), r.watchId());
     }
 
-    private ClientResponse await(CompletableFuture<ClientResponse> answer, ClientOp op, TransportStats before) {
+    /** Sends a task request ({@code tandem task ...}) and waits for the answer, like {@link #call(ClientRequest)}. */
+    public ClientResponse call(Wire.TaskRequest request) {
+        long id = nextId.incrementAndGet();
+        CompletableFuture<ClientResponse> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        try {
+            TransportStats before = transport.stats();
+            transport.send(node, new Wire.TaskRequest(id, replyTo, request.op(), request.queue(), request.taskId(),
+                    request.limit()));
+            ClientResponse response = await(answer, "task " + request.op(), before);
+            if (!response.ok()) {
+                throw new TandemException(response.error());
+            }
+            return response;
+        } finally {
+            pending.remove(id);
+        }
+    }
+
+    private ClientResponse await(CompletableFuture<ClientResponse> answer, Object op, TransportStats before) {
         long deadline = Clock.SYSTEM.monotonicNanos() + timeout.toNanos();
         while (true) {
             try {

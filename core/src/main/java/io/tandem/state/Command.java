@@ -6,7 +6,7 @@ package io.tandem.state;
  */
 public sealed interface Command permits Command.OpenSession, Command.KeepAlive, Command.CloseSession,
         Command.Put, Command.Delete, Command.Tick, Command.AcquireLock, Command.ReleaseLock,
-        Command.CancelLockWait, Command.ReserveTimestampWindow {
+        Command.CancelLockWait, Command.ReserveTimestampWindow, TaskCommand {
 
     /** Stable one-byte code used by {@link CommandCodec}; part of the log format. */
     byte code();

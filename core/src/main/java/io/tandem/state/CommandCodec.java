@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
  * ReleaseLock (31): u8 kind, utf name, i64 owner, i64 token    CancelLockWait (32): u8 kind, utf name, i64 owner
  * (kind: 0 lock, 1 semaphore, 2 read-write lock, 3 election)
  * ReserveTimestampWindow (50): i64 upTo
+ * Task commands (60–89) and results (40–69): see {@link TaskCodec}
  * utf = u16 length + modified UTF-8
  * </pre>
  */
@@ -65,6 +66,10 @@ public final class CommandCodec {
     }
 
     static void writeCommand(DataOutput out, Command c) throws IOException {
+        if (c instanceof TaskCommand t) {
+            TaskCodec.writeCommand(out, t);
+            return;
+        }
         out.writeByte(c.code());
         if (c instanceof Command.OpenSession o) {
             out.writeUTF(o.nodeId());
@@ -116,7 +121,12 @@ public final class CommandCodec {
             case 31 -> new Command.ReleaseLock(kind(in), in.readUTF(), in.readLong(), in.readLong());
             case 32 -> new Command.CancelLockWait(kind(in), in.readUTF(), in.readLong());
             case 50 -> new Command.ReserveTimestampWindow(in.readLong());
-            default -> throw new IOException("unknown command code " + code);
+            default -> {
+                if (TaskCodec.isCommand(code)) {
+                    yield TaskCodec.readCommand(code, in);
+                }
+                throw new IOException("unknown command code " + code);
+            }
         };
     }
 
@@ -130,6 +140,10 @@ public final class CommandCodec {
     }
 
     static void writeResult(DataOutput out, CommandResult r) throws IOException {
+        if (r instanceof TaskResult t) {
+            TaskCodec.writeResult(out, t);
+            return;
+        }
         out.writeByte(r.code());
         if (r instanceof CommandResult.SessionOpened s) {
             out.writeLong(s.sessionId());
@@ -182,7 +196,12 @@ public final class CommandCodec {
             case 10 -> new CommandResult.LockNotAcquired(in.readUTF());
             case 11 -> new CommandResult.LockReleased(in.readUTF(), in.readBoolean());
             case 30 -> new CommandResult.TimestampWindow(in.readLong(), in.readLong());
-            default -> throw new IOException("unknown result code " + code);
+            default -> {
+                if (TaskCodec.isResult(code)) {
+                    yield TaskCodec.readResult(code, in);
+                }
+                throw new IOException("unknown result code " + code);
+            }
         };
     }
 

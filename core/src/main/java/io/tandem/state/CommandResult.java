@@ -8,7 +8,7 @@ public sealed interface CommandResult permits CommandResult.Done, CommandResult.
         CommandResult.Written, CommandResult.Deleted, CommandResult.VersionConflict,
         CommandResult.SessionExpired, CommandResult.Rejected, CommandResult.LockGranted,
         CommandResult.LockQueued, CommandResult.LockNotAcquired, CommandResult.LockReleased,
-        CommandResult.TimestampWindow {
+        CommandResult.TimestampWindow, TaskResult {
 
     byte code();
 

@@ -62,6 +62,29 @@ public final class StateMachine {
         /** {@code owner} of {@code session} no longer holds {@code name} ({@code why}: released, expired, ...). */
         default void onLockReleased(LockKind kind, String name, long session, long owner, long token, String why) {
         }
+
+        /** A task was claimed for a worker session; that session's node runs it. */
+        default void onTaskAssigned(TaskEvents.Assigned assigned) {
+        }
+
+        /** A claim ended with no result accepted from it (lease expired, session ended). */
+        default void onTaskClaimLost(TaskEvents.ClaimLost lost) {
+        }
+
+        /** A task completed, was dead-lettered or was cancelled. */
+        default void onTaskFinished(TaskEvents.Finished finished) {
+        }
+
+        /** A schedule enqueued a task for one of its periods. */
+        default void onScheduleFired(TaskEvents.Fired fired) {
+        }
+
+        /**
+         * The whole state was replaced from a snapshot: the events of the entries it covers were
+         * never delivered. Re-read what matters (for example this node's task claims).
+         */
+        default void onRestored() {
+        }
     }
 
     private static final byte SNAPSHOT_VERSION = 1;
@@ -82,6 +105,7 @@ public final class StateMachine {
     private final Locks locks;
     /** The highest timestamp-oracle window bound ever committed (time section of the snapshot). */
     private long timestampWindowMax;
+    private final Tasks tasks;
 
     private static final class Session {
         final long id;
@@ -102,6 +126,28 @@ public final class StateMachine {
     public StateMachine(Limits limits) {
         this.limits = limits;
         this.locks = new Locks(limits.maxKeyBytes());
+        this.tasks = new Tasks(limits.maxKeyBytes(), limits.maxValueBytes());
+        tasks.setEvents(new Tasks.Events() {
+            @Override
+            public void assigned(TaskEvents.Assigned a) {
+                listener.onTaskAssigned(a);
+            }
+
+            @Override
+            public void claimLost(TaskEvents.ClaimLost c) {
+                listener.onTaskClaimLost(c);
+            }
+
+            @Override
+            public void finished(TaskEvents.Finished f) {
+                listener.onTaskFinished(f);
+            }
+
+            @Override
+            public void fired(TaskEvents.Fired f) {
+                listener.onScheduleFired(f);
+            }
+        });
         locks.setEvents(new Locks.Events() {
             @Override
             public void granted(LockKind kind, String name, long session, long owner, long token) {
@@ -136,6 +182,7 @@ public final class StateMachine {
         expireSessions();
         expireRecords();
         locks.expire(lastTimestamp, sessions::containsKey);
+        tasks.advance(lastTimestamp, sessions::containsKey);
     }
 
     /** Applies one command committed at {@code index} with the leader's stamp {@code timestampMs}. */
@@ -188,6 +235,8 @@ public final class StateMachine {
             return locks.cancel(s.id, c);
         } else if (cmd instanceof Command.ReserveTimestampWindow t) {
             return reserveTimestampWindow(t);
+        } else if (cmd instanceof TaskCommand t) {
+            return tasks.execute(s.id, t, lastTimestamp, sessions::containsKey);
         }
         return new CommandResult.Done(); // KeepAlive and Tick: the deadline moved above
     }
@@ -230,6 +279,7 @@ public final class StateMachine {
             }
         }
         locks.sessionClosed(s.id, expired, lastTimestamp, sessions::containsKey);
+        tasks.sessionClosed(s.id, lastTimestamp, sessions::containsKey);
         listener.onSessionClosed(s.id, s.nodeId, expired);
     }
 
@@ -423,6 +473,42 @@ public final class StateMachine {
         return locks.lastToken();
     }
 
+    // ------------------------------------------------------------------ task reads (local, after ReadIndex)
+
+    /** The task with {@code id}, if it is still remembered. */
+    public Optional<TaskInfo> task(long id) {
+        return Optional.ofNullable(tasks.info(id, this::nodeOfSession));
+    }
+
+    /** Tasks of {@code queue} in id order ({@code state} null for all), at most {@code limit}. */
+    public List<TaskInfo> tasks(String queue, TaskState state, int limit) {
+        return tasks.list(queue, state, limit, this::nodeOfSession);
+    }
+
+    /** Tasks claimed by {@code session}, in id order. */
+    public List<TaskInfo> taskClaims(long session) {
+        return tasks.claimsOf(session, this::nodeOfSession);
+    }
+
+    public TaskStats taskStats(String queue) {
+        return tasks.stats(queue);
+    }
+
+    /** Whether {@code queue} has tasks, registered workers or schedules. */
+    public boolean hasTaskQueue(String queue) {
+        return tasks.hasQueue(queue);
+    }
+
+    /** Every queue with tasks, workers or schedules, in name order. */
+    public List<String> taskQueues() {
+        return tasks.queues();
+    }
+
+    /** The schedule's next fire time (entry time, ms), or -1 if there is no such schedule. */
+    public long nextScheduleFire(String queue, String schedule) {
+        return tasks.nextFire(queue, schedule);
+    }
+
     public long lastTimestamp() {
         return lastTimestamp;
     }
@@ -449,7 +535,8 @@ public final class StateMachine {
      * utf name, i32 capacity, i32 grants × (i64 session, i64 owner, i32 permits, i64 token,
      * i64 hold deadline), i32 waiters × (i64 session, i64 owner, i32 permits, i64 deadline,
      * i64 max hold)); time (a section at the end): i64 timestamp window max, the highest
-     * timestamp-oracle bound ever committed. See {@link CommandCodec} for record and result.
+     * timestamp-oracle bound ever committed; tasks (the section after time): see {@link Tasks#write} and
+     * docs/formats.md. See {@link CommandCodec} for record and result.
      */
     public void snapshot(OutputStream os) throws IOException {
         DataOutputStream out = new DataOutputStream(os);
@@ -483,6 +570,7 @@ public final class StateMachine {
         }
         locks.write(out);
         out.writeLong(timestampWindowMax);
+        tasks.write(out);
         out.flush();
     }
 
@@ -527,5 +615,7 @@ public final class StateMachine {
         }
         locks.read(in);
         timestampWindowMax = in.readLong();
+        tasks.read(in);
+        listener.onRestored();
     }
 }

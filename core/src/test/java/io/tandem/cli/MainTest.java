@@ -31,7 +31,8 @@ class MainTest {
         assertEquals(0, r.code());
         for (String c : new String[] {"demo", "node --config", "status", "kv get", "kv put", "kv del", "kv list",
             "kv watch", "--cluster-secret", "TANDEM_CLUSTER_SECRET", "--stale", "--if-version", "--ttl-ms",
-            "--prefix", "--from-revision", "--limit", "--count", "Exit codes"}) {
+            "--prefix", "--from-revision", "--limit", "--count", "Exit codes", "task list", "task dead",
+            "task requeue"}) {
             assertTrue(r.out().contains(c), "help mentions " + c + ":\n" + r.out());
         }
         assertEquals(2, run(Map.of()).code(), "no command at all is a usage error");
@@ -54,6 +55,13 @@ class MainTest {
         "status extra --node 127.0.0.1:1                   | unexpected argument 'extra'",
         "kv get k --stale=no --node 127.0.0.1:1            | flag --stale takes no value",
         "node --no-such-flag 1                             | unknown flag --no-such-flag",
+        "task                                              | task needs a subcommand",
+        "task frob q --node 127.0.0.1:1                    | unknown task subcommand 'frob'",
+        "task list --node 127.0.0.1:1                      | missing QUEUE",
+        "task requeue q --node 127.0.0.1:1                 | missing TASK_ID",
+        "task requeue q x --node 127.0.0.1:1               | TASK_ID must be a number",
+        "task requeue q 0 --node 127.0.0.1:1               | TASK_ID must be >= 1",
+        "task dead q --limit 0 --node 127.0.0.1:1          | --limit must be between 1",
     })
     void usageErrorsExitWithTwoAndSayWhatIsWrong(String args, String message) {
         Result r = run(Map.of("TANDEM_CLUSTER_SECRET", SECRET), args.trim().split("\\s+"));

@@ -21,6 +21,8 @@ final class NodeProcesses implements AutoCloseable {
 
     final Path root;
     final Map<String, Integer> ports = new LinkedHashMap<>();
+    /** The class whose main runs {@code node FLAGS}: the CLI, or a test worker that also handles tasks. */
+    String mainClass = "io.tandem.cli.Main";
     private final Map<String, Process> processes = new LinkedHashMap<>();
     /** Extra environment per node (e.g. libfaketime for one node). */
     final Map<String, Map<String, String>> env = new LinkedHashMap<>();
@@ -62,7 +64,7 @@ final class NodeProcesses implements AutoCloseable {
         ports.keySet().forEach(n -> seeds.add(address(n)));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dtandem.logLevel=info",
-                "-cp", System.getProperty("java.class.path"), "io.tandem.cli.Main", "node",
+                "-cp", System.getProperty("java.class.path"), mainClass, "node",
                 "--node-id", id, "--bind", address(id), "--seeds", String.join(",", seeds),
                 "--data-dir", root.resolve(id).toString(), "--cluster-name", CLUSTER, "--cluster-secret", SECRET,
                 "--tick-ms", "25", "--election-timeout-ticks", "10", "--session-timeout-ms", "3000",

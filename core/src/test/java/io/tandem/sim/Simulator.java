@@ -185,6 +185,9 @@ public final class Simulator {
             clients.add(client);
             schedule(rnd.nextInt(50), client::nextOp);
         }
+        if (tasks != null) {
+            tasks.start(List.copyOf(nodes.keySet()));
+        }
         scheduleNemesis(500 + rnd.nextInt(500));
         runUntil(opt.safetyMs());
         heal();
@@ -194,6 +197,9 @@ public final class Simulator {
         checkLiveness();
         checkLogMatching();
         checkStateConvergence();
+        if (tasks != null) {
+            tasks.checkEnd();
+        }
         for (SimClient c : clients) {
             c.abandon();
         }
@@ -470,6 +476,11 @@ public final class Simulator {
         dropRate = 0;
         duplicateRate = 0;
         for (SimNode n : nodes.values()) {
+            if (tasks != null) {
+                // Healing corrects clocks too, as NTP would: task leases, back-offs and delays wait
+                // for entry time, which a leader's clock left far behind would freeze past the end.
+                n.clockOffsetMs = 0;
+            }
             if (!n.up && !n.retired) {
                 n.restart();
             }
@@ -642,7 +653,12 @@ public final class Simulator {
 
     /** A request from a client, as the node holds it until it can answer. */
     /** {@code envelope} is null for a read of {@code readKey}. */
-    private record Request(SimClient client, long seq, long attempt, Envelope envelope, String readKey) {
+    /** Receives the answer to a request sent to a node (a client, or a task agent). */
+    interface Replier {
+        void onReply(long replySeq, long replyAttempt, String kind, Object value, String from);
+    }
+
+    private record Request(Replier client, long seq, long attempt, Envelope envelope, String readKey) {
 
         String pendingKey() {
             return pendingKeyOf(envelope);
@@ -701,6 +717,9 @@ public final class Simulator {
             SnapshotMeta base = disk.snapshotMeta != null ? disk.snapshotMeta : new SnapshotMeta(0, 0, initial);
             kv = restoreState(disk.snapshotData);
             lockChecks = new LockChecks(id, kv, agreedGrants, Simulator.this::fail, Simulator.this::observeGrant);
+            if (tasks != null) {
+                tasks.attach(id, kv, lockChecks);
+            }
             core = new RaftCore(b.build(), random.split(), () -> (long) (now * tickScale) + clockOffsetMs, this,
                     disk.hardState, base, disk.entriesAfterSnapshot());
             lastApplied = base.index();
@@ -713,6 +732,9 @@ public final class Simulator {
 
         void crash() {
             up = false;
+            if (tasks != null) {
+                tasks.nodeCrashed(id);
+            }
             disk.crash(random);
             waitingForSync.clear();
             writes.clear();
@@ -722,6 +744,9 @@ public final class Simulator {
 
         void restart() {
             boot();
+            if (tasks != null) {
+                tasks.nodeStarted(id);
+            }
         }
 
         private void scheduleTick() {
@@ -768,6 +793,9 @@ public final class Simulator {
                 disk.installReceived(rd.snapshot());
                 kv = restoreState(disk.snapshotData);
                 lockChecks = new LockChecks(id, kv, agreedGrants, Simulator.this::fail, Simulator.this::observeGrant);
+                if (tasks != null) {
+                    tasks.attach(id, kv, lockChecks);
+                }
                 lastApplied = rd.snapshot().index();
                 lastSnapshotIndex = rd.snapshot().index();
             } else if (doneChunk) {
@@ -829,9 +857,13 @@ public final class Simulator {
                 return;
             }
             Envelope env = CommandCodec.decode(e.payload());
+            Object before = tasks == null ? null : tasks.beforeApply(id, kv, e, env);
             lockChecks.beforeApply(env);
             CommandResult result = kv.apply(e.index(), e.timestamp(), env);
             lockChecks.afterApply(env, result);
+            if (tasks != null) {
+                tasks.afterApply(id, kv, e, env, result, before);
+            }
             for (ApplyHook hook : applyHooks) {
                 hook.applied(id, env, result, now);
             }
@@ -922,7 +954,7 @@ public final class Simulator {
 
     // ------------------------------------------------------------------ clients
 
-    private final class SimClient {
+    private final class SimClient implements Replier {
         final int id;
         long sessionId;
         long nonce;
@@ -1076,7 +1108,8 @@ public final class Simulator {
             });
         }
 
-        void onReply(long replySeq, long replyAttempt, String kind, Object v, String from) {
+        @Override
+        public void onReply(long replySeq, long replyAttempt, String kind, Object v, String from) {
             if (!active || replySeq != seq) {
                 return;
             }
@@ -1326,6 +1359,50 @@ public final class Simulator {
             }
             byIndex.putIfAbsent(n.lastApplied, n.id);
         }
+    }
+
+    // ------------------------------------------------------------------ task workload (TaskSimulationTest)
+
+    private TaskWorkload tasks;
+
+    /** Adds worker agents on the founding nodes and the task invariants (see {@link TaskWorkload}). */
+    public Simulator withTasks() {
+        tasks = new TaskWorkload(this, new SplittableRandom(opt.seed() ^ 0x7A5C5L));
+        return this;
+    }
+
+    TaskWorkload taskWorkload() {
+        return tasks;
+    }
+
+    Options options() {
+        return opt;
+    }
+
+    void later(long delayMs, Runnable action) {
+        schedule(delayMs, action);
+    }
+
+    SimulationFailure failure(String invariant, String detail) {
+        return fail(invariant, detail);
+    }
+
+    /** The replica of the up node that applied the most, or null. */
+    StateMachine mostAppliedState() {
+        SimNode best = null;
+        for (SimNode n : nodes.values()) {
+            if (n.up && (best == null || n.lastApplied > best.lastApplied)) {
+                best = n;
+            }
+        }
+        return best == null ? null : best.kv;
+    }
+
+    /** Sends a command to node {@code to} as a client would; the answer goes to {@code r}. */
+    void sendCommand(String to, Envelope env, Replier r, long requestId, long attempt) {
+        SimNode node = nodes.get(to);
+        Request req = new Request(r, requestId, attempt, env, null);
+        schedule(1 + rnd.nextInt(5), () -> node.handleRequest(req));
     }
 
     /** Self-test of the history check: nodes answer reads from local state, without ReadIndex. */
