@@ -71,6 +71,8 @@ public final class LockService implements StateMachine.Listener {
         final long owner;
         final Request request;
         final CompletableFuture<Optional<LockLease>> future = new CompletableFuture<>();
+        /** Before the request was sent, so before the entry that grants it was stamped. */
+        final long startedNanos = node.clock().monotonicNanos();
         volatile boolean abandoned;
 
         Acquisition(long owner, Request request) {
@@ -222,8 +224,17 @@ public final class LockService implements StateMachine.Listener {
             }
             return;
         }
-        Lease lease = new Lease(a.request, owner, token, node.sessionId());
+        Lease lease = new Lease(a.request, owner, token, node.sessionId(), holdUntil(a));
         held.put(owner, lease);
+        if (a.request.maxHoldMs() > 0) {
+            long delayNanos = Math.max(0, lease.holdUntilNanos - node.clock().monotonicNanos());
+            CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, callbacks).execute(() -> {
+                if (held.remove(owner, lease)) {
+                    lease.ended("maximum hold time passed (by this node's clock)", true);
+                    lease.handBack();
+                }
+            });
+        }
         callbacks.execute(() -> {
             if (!a.future.complete(Optional.of(lease))) {
                 lease.releaseAsync();
@@ -232,6 +243,21 @@ public final class LockService implements StateMachine.Listener {
         if (a.abandoned) {
             lease.releaseAsync();
         }
+    }
+
+    /**
+     * The local end of a grant with a maximum hold. The cluster counts the hold from the grant's
+     * entry stamp, which is never earlier than the acquire call, so counting from the call (by the
+     * monotonic clock) minus the safety margin ends the lease here first — even on a node cut off
+     * from the majority, which never applies the entry that ends the grant. For a request that
+     * waited in the queue this is conservative: the hold counts from when it was asked for.
+     */
+    private long holdUntil(Acquisition a) {
+        long maxHold = a.request.maxHoldMs();
+        if (maxHold <= 0) {
+            return Long.MAX_VALUE;
+        }
+        return a.startedNanos + (maxHold - Math.min(node.sessionSafetyMarginMs(), maxHold / 2)) * 1_000_000;
     }
 
     @Override
@@ -345,11 +371,21 @@ public final class LockService implements StateMachine.Listener {
         private final CompletableFuture<String> lost = new CompletableFuture<>();
         private final CompletableFuture<String> ended = new CompletableFuture<>();
 
-        Lease(Request request, long owner, long token, long session) {
+        final long holdUntilNanos;
+
+        Lease(Request request, long owner, long token, long session, long holdUntilNanos) {
             this.request = request;
             this.owner = owner;
             this.token = token;
             this.session = session;
+            this.holdUntilNanos = holdUntilNanos;
+        }
+
+        /** Best effort: tell the cluster the grant is given up (a stale token there changes nothing). */
+        void handBack() {
+            if (!closed && node.sessionId() == session) {
+                node.submit(new Command.ReleaseLock(request.kind(), request.name(), owner, token));
+            }
         }
 
         /** Ends the lease; its futures complete on the callback executor (never on the loop thread). */
@@ -400,8 +436,10 @@ public final class LockService implements StateMachine.Listener {
 
         @Override
         public boolean isValid() {
+            long now = node.clock().monotonicNanos();
             return held.get(owner) == this && node.sessionId() == session
-                    && node.clock().monotonicNanos() - node.sessionValidUntilNanos() < 0;
+                    && now - node.sessionValidUntilNanos() < 0
+                    && (holdUntilNanos == Long.MAX_VALUE || now - holdUntilNanos < 0);
         }
 
         @Override

@@ -418,6 +418,11 @@ public final class RaftNode implements AutoCloseable {
         return clock;
     }
 
+    /** How long before the cluster could end a grant this node gives it up (see {@link SessionLease}). */
+    public long sessionSafetyMarginMs() {
+        return opt.sessionSafetyMarginMs();
+    }
+
     /**
      * Leaves the voter set for good (a disk-less member shutting down): asks the leader to replace
      * this node — autopilot promotes a stable learner first, then removes it — and completes when

@@ -136,6 +136,45 @@ class LockIntegrationTest {
     }
 
     @Test
+    void aMaxHoldLeaseEndsLocallyBeforeTheClusterGrantsTheLockOnEvenWhenTheHolderIsStalled() throws Exception {
+        // Chaos anomaly A1: a holder cut off from the majority never applies the entry that ends
+        // its grant at the maximum hold; its lease must end by its own clock first.
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(10));
+            String holderId = leader.equals("n1") ? "n2" : "n1";
+            String waiterId = leader.equals("n3") ? "n2" : "n3";
+            long t0 = System.nanoTime();
+            LockLease lease = c.node(holderId).lock("hold").withMaxHold(Duration.ofMillis(1000)).acquire();
+            CompletableFuture<LockLease> next = c.node(waiterId).lock("hold").acquireAsync();
+            CountDownLatch stalled = new CountDownLatch(1);
+            c.node(holderId).runtime().read(false, sm -> {
+                stalled.countDown();
+                java.util.concurrent.locks.LockSupport.parkNanos(2_500_000_000L);
+                return null;
+            });
+            assertTrue(stalled.await(5, TimeUnit.SECONDS));
+            long invalidAt = 0;
+            long grantedAt = 0;
+            long deadline = System.nanoTime() + 6_000_000_000L;
+            while ((invalidAt == 0 || grantedAt == 0) && System.nanoTime() < deadline) {
+                long now = System.nanoTime();
+                if (invalidAt == 0 && !lease.isValid()) {
+                    invalidAt = now;
+                }
+                if (grantedAt == 0 && next.isDone()) {
+                    grantedAt = now;
+                }
+                Thread.onSpinWait();
+            }
+            assertTrue(invalidAt != 0 && grantedAt != 0, "invalid " + invalidAt + ", granted " + grantedAt);
+            assertTrue(invalidAt < grantedAt, "isValid() was still true when the lock was granted elsewhere");
+            assertTrue((invalidAt - t0) / 1_000_000 <= 1000, "invalid " + (invalidAt - t0) / 1_000_000
+                    + " ms after the acquire call; the hold is 1000 ms");
+            assertTrue(next.get().fencingToken() > lease.fencingToken());
+        }
+    }
+
+    @Test
     void tryAcquireTimesOutByEntryTimeAndLeavesNoGhostWaiter() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
             LockLease held = c.node("n1").lock("x").acquire();
@@ -255,7 +294,7 @@ class LockIntegrationTest {
             FencingGuard store = new FencingGuard("invoice-store");
             LockLease old = c.node("n1").lock("invoice").withMaxHold(Duration.ofMillis(500)).acquire();
             store.run(old.fencingToken(), () -> { });
-            assertEquals("maximum hold time passed", old.lost().get(5, TimeUnit.SECONDS));
+            assertTrue(old.lost().get(5, TimeUnit.SECONDS).startsWith("maximum hold time passed"));
             LockLease fresh = c.node("n2").lock("invoice").acquire();
             store.run(fresh.fencingToken(), () -> { });
             StaleTokenException e = assertThrows(StaleTokenException.class, () -> store.run(old.fencingToken(), () -> { }));
