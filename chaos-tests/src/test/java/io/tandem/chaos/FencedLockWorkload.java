@@ -15,9 +15,10 @@ import java.util.SplittableRandom;
  * ({@link FileResource}) with the fencing token; {@link FencedLockChecker} judges the grants and
  * the resource's decisions. Two threads per client process, each its own holder.
  *
- * <p>Each grant writes three times, checking {@code isValid()} before each write; one grant in
- * five is "careless" and writes even when its lease is no longer valid — a holder that does not
- * look, which only fencing can stop. Records: {@code G grantId client invokeNanos ackNanos token},
+ * <p>Holders come in three {@link Mode}s, drawn per grant: normal ones write three times and
+ * release; "long" ones ask for a maximum hold time and write for as long as {@code isValid()}
+ * says they may; "careless" ones stall past their maximum hold and then write without looking,
+ * which only fencing can stop. Records: {@code G grantId client invokeNanos ackNanos token mode},
  * {@code W grantId client token checkNanos valid decidedNanos accepted}, {@code L grantId nanos
  * reason} (lease lost), {@code R grantId nanos} (release started).
  */
@@ -48,15 +49,36 @@ final class FencedLockWorkload implements Workload {
         }
     }
 
+    /** How a holder behaves; drawn per grant. */
+    enum Mode {
+        /** Three writes, each after checking {@code isValid()}, then release. */
+        NORMAL,
+        /**
+         * Asks for a maximum hold of {@value #MAX_HOLD_MS} ms, then writes every 100 ms for as long as
+         * {@code isValid()} holds (up to 4 s) and never releases: the lock ends by itself.
+         */
+        LONG,
+        /**
+         * Maximum hold {@value #MAX_HOLD_MS} ms; writes once, stalls for 2.5 s (a GC pause, a slow
+         * call), then writes twice more without looking at {@code isValid()}: only fencing can stop it.
+         */
+        CARELESS
+    }
+
+    static final long MAX_HOLD_MS = 1500;
+
     private static void loop(Context ctx, int client, FileResource store, SplittableRandom random) {
-        DistributedLock lock = ctx.node().lock(LOCK);
+        DistributedLock plain = ctx.node().lock(LOCK);
+        DistributedLock bounded = plain.withMaxHold(Duration.ofMillis(MAX_HOLD_MS));
         int n = 0;
         while (ctx.running()) {
             String grantId = client + "-" + n++;
+            int dice = random.nextInt(10);
+            Mode mode = dice < 6 ? Mode.NORMAL : dice < 8 ? Mode.LONG : Mode.CARELESS;
             long invoked = HistoryWriter.now();
             Optional<LockLease> maybe;
             try {
-                maybe = lock.tryAcquire(Duration.ofSeconds(2));
+                maybe = (mode == Mode.NORMAL ? plain : bounded).tryAcquire(Duration.ofSeconds(2));
             } catch (RuntimeException e) {
                 RegisterWorkload.pause(50);
                 continue;
@@ -66,20 +88,30 @@ final class FencedLockWorkload implements Workload {
             }
             LockLease lease = maybe.get();
             long token = lease.fencingToken();
-            ctx.history().write("G", grantId, client, invoked, HistoryWriter.now(), token);
+            ctx.history().write("G", grantId, client, invoked, HistoryWriter.now(), token, mode);
             lease.lost().thenAccept(reason -> ctx.history().write("L", grantId, HistoryWriter.now(),
                     reason.replace('\t', ' ').replace('\n', ' ')));
-            boolean careless = random.nextInt(5) == 0;
             try {
-                for (int k = 0; k < 3; k++) {
-                    long checked = HistoryWriter.now();
-                    boolean valid = lease.isValid();
-                    if (!valid && !careless) {
-                        break;
+                switch (mode) {
+                    case NORMAL -> {
+                        for (int k = 0; k < 3 && write(ctx, grantId, client, lease, store, false); k++) {
+                            RegisterWorkload.pause(20 + random.nextInt(60));
+                        }
                     }
-                    FileResource.Decision d = store.write(token);
-                    ctx.history().write("W", grantId, client, token, checked, valid, d.decidedNanos(), d.accepted());
-                    RegisterWorkload.pause(20 + random.nextInt(60));
+                    case LONG -> {
+                        long until = HistoryWriter.now() + 4_000_000_000L;
+                        while (HistoryWriter.now() < until && write(ctx, grantId, client, lease, store, false)) {
+                            RegisterWorkload.pause(100);
+                        }
+                    }
+                    case CARELESS -> {
+                        write(ctx, grantId, client, lease, store, true);
+                        RegisterWorkload.pause(2500);
+                        write(ctx, grantId, client, lease, store, true);
+                        RegisterWorkload.pause(50);
+                        write(ctx, grantId, client, lease, store, true);
+                    }
+                    default -> throw new IllegalStateException("mode " + mode);
                 }
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -88,11 +120,29 @@ final class FencedLockWorkload implements Workload {
                 try {
                     lease.release();
                 } catch (RuntimeException e) {
-                    // the grant ends with the session anyway; the checker does not need the release
+                    // the grant ends with the session or its maximum hold anyway
                 }
             }
             RegisterWorkload.pause(random.nextInt(30));
         }
+    }
+
+    /**
+     * One write with the lease's token: checks {@code isValid()} first (the time of the check is
+     * what the checker judges) and skips the write if invalid, unless {@code careless}.
+     *
+     * @return whether the lease was valid
+     */
+    private static boolean write(Context ctx, String grantId, int client, LockLease lease, FileResource store,
+                                 boolean careless) throws IOException {
+        long checked = HistoryWriter.now();
+        boolean valid = lease.isValid();
+        if (valid || careless) {
+            FileResource.Decision d = store.write(lease.fencingToken());
+            ctx.history().write("W", grantId, client, lease.fencingToken(), checked, valid, d.decidedNanos(),
+                    d.accepted());
+        }
+        return valid;
     }
 
     @Override

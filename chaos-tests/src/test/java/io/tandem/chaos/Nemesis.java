@@ -59,6 +59,7 @@ final class Nemesis {
     private final Set<String> paused = new LinkedHashSet<>();
     private final Set<String> down = new LinkedHashSet<>();
     private final List<String> applied = new ArrayList<>();
+    private boolean faulty;
 
     Nemesis(ChaosCluster cluster, long seed, Collection<Kind> kinds, Path timeline, long startNanos) {
         this.cluster = cluster;
@@ -93,6 +94,7 @@ final class Nemesis {
                 long holdMs = kind == Kind.PAUSE ? ChaosCluster.SESSION_TIMEOUT_MS + 1500 + random.nextInt(1500)
                         : 3000 + random.nextInt(5000);
                 long holdUntil = Math.min(untilNanos, HistoryWriter.now() + TimeUnit.MILLISECONDS.toNanos(holdMs));
+                faulty = true;
                 String what = apply(kind);
                 applied.add(what);
                 log("start " + what);
@@ -202,12 +204,13 @@ final class Nemesis {
             }
             cluster.startNode(d, 0);
         }
-        if (!paused.isEmpty() || !down.isEmpty() || !applied.isEmpty()) {
+        if (faulty) {
             log("heal" + (paused.isEmpty() ? "" : " (SIGCONT " + paused + ")")
                     + (down.isEmpty() ? "" : " (restarted " + down + ")"));
         }
         paused.clear();
         down.clear();
+        faulty = false;
     }
 
     void log(String line) {
