@@ -101,6 +101,10 @@ class CheckersTest {
             "G\t20-0\t20\t200\t210\t6", "W\t10-0\t10\t5\t300\ttrue\t301\ttrue",
             "W\t20-0\t20\t6\t310\ttrue\t311\ttrue"};
         assertCaught(check(w, bad), "unfenced overlap");
+        // Refused by the resource, but the lease still claimed to be valid: local revocation failed.
+        assertCaught(check(w, "G\t10-0\t10\t100\t110\t5", "W\t10-0\t10\t5\t120\ttrue\t121\ttrue",
+                "G\t20-0\t20\t200\t210\t6", "W\t20-0\t20\t6\t220\ttrue\t221\ttrue",
+                "W\t10-0\t10\t5\t300\ttrue\t301\tfalse"), "stale valid lease");
         // The same stale write, made without a valid lease and refused by the resource, is fine.
         assertPasses(check(w, "G\t10-0\t10\t100\t110\t5", "W\t10-0\t10\t5\t120\ttrue\t121\ttrue",
                 "G\t20-0\t20\t200\t210\t6", "W\t20-0\t20\t6\t220\ttrue\t221\ttrue",

@@ -27,6 +27,10 @@ import java.util.Map;
  *       with the stale one not fenced off — Tandem's local revocation failed. Writes a client made
  *       while its lease was already invalid (the workload's "careless" holders) are exempt: they
  *       only have to be fenced when a newer holder has written.
+ *   <li><b>stale valid lease</b>: the same, but the resource refused the write because the newer
+ *       holder had already written. Fencing saved the resource; still {@code isValid()} promised
+ *       something false (LockLease: the lease turns invalid before the cluster can grant the lock to
+ *       anyone else), so it is reported.
  * </ol>
  * Times are the shared monotonic clock of {@link HistoryWriter}.
  */
@@ -90,26 +94,35 @@ final class FencedLockChecker {
         // to exist at any moment.
         List<Grant> byAck = new ArrayList<>(grants);
         byAck.sort(Comparator.comparingLong(Grant::ackNanos));
-        List<Write> validAccepted = new ArrayList<>();
+        List<Write> validWrites = new ArrayList<>();
         for (Write w : writes) {
-            if (w.accepted() && w.valid()) {
-                validAccepted.add(w);
+            if (w.valid()) {
+                validWrites.add(w);
             }
         }
-        validAccepted.sort(Comparator.comparingLong(Write::checkNanos));
+        validWrites.sort(Comparator.comparingLong(Write::checkNanos));
         int next = 0;
         Grant newest = null;
-        for (Write w : validAccepted) {
+        java.util.Set<String> staleReported = new java.util.HashSet<>();
+        for (Write w : validWrites) {
             while (next < byAck.size() && byAck.get(next).ackNanos() < w.checkNanos()) {
                 Grant g = byAck.get(next++);
                 if (newest == null || g.token() > newest.token()) {
                     newest = g;
                 }
             }
-            if (newest != null && newest.token() > w.token()) {
+            if (newest == null || newest.token() <= w.token()) {
+                continue;
+            }
+            long lateMs = (w.checkNanos() - newest.ackNanos()) / 1_000_000;
+            if (w.accepted()) {
                 violations.add("unfenced overlap: client " + w.client() + " held a valid lease with token "
                         + w.token() + " at " + w.checkNanos() + " and the resource accepted its write, but " + newest
-                        + " had been granted " + (w.checkNanos() - newest.ackNanos()) / 1_000_000 + " ms earlier");
+                        + " had been granted " + lateMs + " ms earlier");
+            } else if (staleReported.add(w.grantId())) {
+                violations.add("stale valid lease: grant " + w.grantId() + " (token " + w.token() + ", client "
+                        + w.client() + ") reported isValid() = true " + lateMs + " ms after " + newest
+                        + " was granted; the resource fenced the write off, but local revocation missed it");
             }
         }
         long accepted = writes.stream().filter(Write::accepted).count();
