@@ -273,6 +273,9 @@ final class ChaosCluster implements AutoCloseable {
         for (Map.Entry<String, Process> e : clients.entrySet()) {
             long left = Math.max(1, deadline - System.nanoTime());
             if (!e.getValue().waitFor(left, TimeUnit.NANOSECONDS)) {
+                // SIGQUIT: the JVM prints every thread's stack to its log, which shows where it hangs.
+                Shell.tryRun(null, "kill", "-QUIT", String.valueOf(e.getValue().pid()));
+                e.getValue().waitFor(2, TimeUnit.SECONDS);
                 e.getValue().destroyForcibly();
                 e.getValue().waitFor(10, TimeUnit.SECONDS);
                 killed.add(e.getKey());

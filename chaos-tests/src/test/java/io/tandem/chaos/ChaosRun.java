@@ -100,8 +100,11 @@ final class ChaosRun {
             nemesis.log("clients finished" + (killed.isEmpty() ? "" : "; killed (did not finish): " + killed));
             verdict = workload.check(histories, dir);
             if (!killed.isEmpty()) {
-                verdict = new Workload.Verdict(verdict.ok(), verdict.operations(),
-                        verdict.report() + "\nclients that did not finish on their own: " + killed);
+                // Every call is bounded by the request timeout; a client still running two minutes after
+                // its deadline has a call that never returned. Its log ends with a thread dump (SIGQUIT).
+                verdict = new Workload.Verdict(false, verdict.operations(), verdict.report()
+                        + "\nLIVENESS VIOLATED: clients " + killed + " did not finish within 120 s of the end of the"
+                        + " run: a call never returned (thread dump at the end of clients/<id>.log)");
             }
         } catch (RuntimeException | IOException | InterruptedException e) {
             Files.writeString(dir.resolve("verdict.txt"), "HARNESS ERROR: " + e + "\n");
