@@ -54,9 +54,9 @@ final class FencedLockWorkload implements Workload {
         /** Three writes, each after checking {@code isValid()}, then release. */
         NORMAL,
         /**
-         * Writes every 100 ms for as long as {@code isValid()} holds, up to 4 s, then releases; with
-         * {@code maxHold=true} it asks for a maximum hold of {@value #MAX_HOLD_MS} ms, so the lock
-         * ends by itself while it is still writing.
+         * Writes every 100 ms for as long as {@code isValid()} holds, up to 1.5 s, then releases;
+         * with {@code maxHold=true} it asks for a maximum hold of {@value #MAX_HOLD_MS} ms and keeps
+         * writing for up to 4 s, so the lock ends by itself while it is still writing.
          */
         LONG,
         /**
@@ -105,7 +105,8 @@ final class FencedLockWorkload implements Workload {
                         }
                     }
                     case LONG -> {
-                        long until = HistoryWriter.now() + 4_000_000_000L;
+                        // With a maximum hold the lock ends by itself; without, stop after 1.5 s.
+                        long until = HistoryWriter.now() + (bounded != plain ? 4_000_000_000L : 1_500_000_000L);
                         while (HistoryWriter.now() < until && write(ctx, grantId, client, lease, store, false)) {
                             RegisterWorkload.pause(100);
                         }
