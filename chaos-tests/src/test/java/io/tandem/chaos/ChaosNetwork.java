@@ -48,8 +48,12 @@ final class ChaosNetwork implements AutoCloseable {
     private final Set<String> lossy = new TreeSet<>();
 
     /** Creates the hub, and one namespace with a veth to the bridge per host id (e.g. n1, n2, n3). */
+    private final Thread removeOnExit = new Thread(ChaosNetwork::removeLeftovers, "chaos-remove-namespaces");
+
     ChaosNetwork(List<String> hostIds) {
         removeLeftovers();
+        // If the JVM is stopped before close() runs, the namespaces (and their rules) go with it.
+        Runtime.getRuntime().addShutdownHook(removeOnExit);
         try {
             Shell.run("ip", "netns", "add", HUB);
             Shell.inNs(HUB, "ip", "link", "set", "lo", "up");
@@ -173,5 +177,10 @@ final class ChaosNetwork implements AutoCloseable {
         removeLeftovers();
         hosts.clear();
         lossy.clear();
+        try {
+            Runtime.getRuntime().removeShutdownHook(removeOnExit);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down and the hook runs removeLeftovers() too; harmless twice
+        }
     }
 }

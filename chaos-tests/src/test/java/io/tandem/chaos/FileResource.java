@@ -29,7 +29,8 @@ final class FileResource implements AutoCloseable {
     }
 
     synchronized Decision write(long token) throws IOException {
-        try (FileLock lock = channel.lock()) {
+        FileLock lock = channel.lock();
+        try {
             ByteBuffer buf = ByteBuffer.allocate(8);
             long highest = channel.read(buf, 0) == 8 ? buf.flip().getLong() : Long.MIN_VALUE;
             long decided = HistoryWriter.now();
@@ -38,6 +39,8 @@ final class FileResource implements AutoCloseable {
             }
             channel.write(ByteBuffer.allocate(8).putLong(0, token), 0);
             return new Decision(decided, true, highest);
+        } finally {
+            lock.release();
         }
     }
 
