@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Injects faults into a {@link ChaosCluster}, one at a time: fault, hold, heal, quiet. Which
+ * Injects faults into a {@link ChaosCluster}, one at a time: fault, hold (3–8 s; a pause:
+ * session timeout + 1.5–3 s; a clock skew: 14–20 s), heal, quiet (2–4 s). Which
  * fault, on whom and for how long all come from one seeded generator, so the schedule of a run
  * follows from its printed seed (the real processes still cannot replay bit for bit; STYLE §9).
  * Every step is written to {@code nemesis.log} with its time since the start of the run.
@@ -91,8 +92,13 @@ final class Nemesis {
             sleepUntil(Math.min(untilNanos, HistoryWriter.now() + TimeUnit.SECONDS.toNanos(3)));
             while (HistoryWriter.now() < untilNanos - TimeUnit.SECONDS.toNanos(4)) {
                 Kind kind = kinds.get(random.nextInt(kinds.size()));
-                long holdMs = kind == Kind.PAUSE ? ChaosCluster.SESSION_TIMEOUT_MS + 1500 + random.nextInt(1500)
-                        : 3000 + random.nextInt(5000);
+                long holdMs = switch (kind) {
+                    case PAUSE -> ChaosCluster.SESSION_TIMEOUT_MS + 1500 + random.nextInt(1500);
+                    // A JVM under libfaketime needs 2-4 s to start: hold long enough for the skewed
+                    // node to rejoin, catch up and run with its wrong clock for several seconds.
+                    case CLOCK_SKEW -> 14_000 + random.nextInt(6000);
+                    default -> 3000 + random.nextInt(5000);
+                };
                 long holdUntil = Math.min(untilNanos, HistoryWriter.now() + TimeUnit.MILLISECONDS.toNanos(holdMs));
                 faulty = true;
                 String what = apply(kind);
