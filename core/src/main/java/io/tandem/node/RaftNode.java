@@ -1309,6 +1309,9 @@ public final class RaftNode implements AutoCloseable {
                         + " not run"));
                 return;
             }
+            // p already left `pending`; put it back so onSessionLost fails it with the rest.
+            // Dropping it here left its caller waiting forever (found by the chaos suite, A2).
+            pending.put(env.sequence(), p);
             onSessionLost();
             return;
         }
