@@ -74,6 +74,8 @@ public final class LockService implements StateMachine.Listener {
         /** Before the request was sent, so before the entry that grants it was stamped. */
         final long startedNanos = node.clock().monotonicNanos();
         volatile boolean abandoned;
+        /** The cluster answered "queued": from then on the request is in the state machine's queue. */
+        volatile boolean queued;
 
         Acquisition(long owner, Request request) {
             this.owner = owner;
@@ -129,6 +131,7 @@ public final class LockService implements StateMachine.Listener {
             } else if (r instanceof CommandResult.LockGranted g) {
                 onGrant(owner, req.kind(), req.name(), g.token());
             } else if (r instanceof CommandResult.LockQueued) {
+                a.queued = true;
                 LOG.debug("node {}: {} {} queued for owner {}", node.nodeId(), req.kind().label(), req.name(), owner);
             } else if (r instanceof CommandResult.LockNotAcquired) {
                 if (waiting.remove(owner, a)) {
@@ -284,6 +287,48 @@ public final class LockService implements StateMachine.Listener {
             held.remove(owner);
             lease.ended(why, !why.equals("released") && !why.equals("resigned"));
         }
+    }
+
+    /**
+     * This replica installed a snapshot: grants, expiries and releases inside it were never
+     * delivered as events. Compare what this node waits for and holds with the restored state.
+     */
+    @Override
+    public void onRestored() {
+        long session = node.sessionId();
+        if (session == 0 || (waiting.isEmpty() && held.isEmpty())) {
+            return;
+        }
+        node.read(false, sm -> {
+            java.util.HashMap<Long, LockInfo.Holder> holders = new java.util.HashMap<>();
+            java.util.HashSet<Long> waiters = new java.util.HashSet<>();
+            for (LockKind k : LockKind.values()) {
+                for (LockInfo info : sm.locks(k, "")) {
+                    info.holders().stream().filter(h -> h.session() == session).forEach(h -> holders.put(h.owner(), h));
+                    info.waiters().stream().filter(w -> w.session() == session).forEach(w -> waiters.add(w.owner()));
+                }
+            }
+            for (Acquisition a : waiting.values()) {
+                LockInfo.Holder h = holders.get(a.owner);
+                if (h != null) {
+                    onGrant(a.owner, a.request.kind(), a.request.name(), h.token());
+                } else if (a.queued && !waiters.contains(a.owner) && waiting.remove(a.owner, a)) {
+                    callbacks.execute(() -> a.future.complete(Optional.empty())); // its wait ended meanwhile
+                }
+            }
+            for (Lease l : held.values()) {
+                LockInfo.Holder h = holders.get(l.owner);
+                if ((h == null || h.token() != l.token) && held.remove(l.owner, l)) {
+                    l.ended("the grant ended while this node was catching up from a snapshot", true);
+                }
+            }
+            return null;
+        }).whenComplete((v, err) -> {
+            if (err != null) {
+                LOG.warn("node {}: could not compare its locks with the restored snapshot: {}", node.nodeId(),
+                        err.toString());
+            }
+        });
     }
 
     @Override

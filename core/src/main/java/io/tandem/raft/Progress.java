@@ -16,6 +16,8 @@ final class Progress {
     boolean probeSent;
     /** CheckQuorum: heard from since the last election-timeout check. */
     boolean recentActive;
+    /** Highest commit index sent to this follower that it can use (capped by what it holds). */
+    long sentCommit;
     /** Highest heartbeat round this follower has echoed (ReadIndex confirmation). */
     long roundAcked;
     /** Match index when the previous heartbeat answer arrived: detects a stalled pipeline. */

@@ -756,6 +756,9 @@ public final class RaftCore {
             return false;
         }
         send(new AppendEntries(id, peer, term, prevIndex, prevTerm, entries, commitIndex));
+        // The follower may commit up to the last entry this append carries (or prevIndex).
+        long usable = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
+        pr.sentCommit = Math.max(pr.sentCommit, Math.min(commitIndex, usable));
         if (entries.isEmpty()) {
             if (pr.state == Progress.State.PROBE) {
                 pr.probeSent = true;
@@ -802,6 +805,13 @@ public final class RaftCore {
             }
         }
         replicateTo(r.from(), pr, false);
+        // A late ack (the others already made the quorum) commits nothing new, and the commit
+        // broadcast went out capped at this follower's old match: tell it now, or it learns of the
+        // commit only at the next heartbeat — a tick of latency for every command it proposed
+        // (etcd's CanBumpCommit).
+        if (Math.min(pr.match, commitIndex) > pr.sentCommit) {
+            commitBroadcastPending = true; // flushBroadcasts tells it, once, with whatever else goes out
+        }
     }
 
     private void handleAppendRejection(AppendEntriesResponse r, Progress pr) {
@@ -866,6 +876,7 @@ public final class RaftCore {
         for (Map.Entry<String, Progress> e : progress.entrySet()) {
             Progress pr = e.getValue();
             send(new Heartbeat(id, e.getKey(), term, Math.min(pr.match, commitIndex), seq));
+            pr.sentCommit = Math.max(pr.sentCommit, Math.min(pr.match, commitIndex));
         }
         confirmReadRounds(); // a single-voter cluster confirms by itself
     }
@@ -1358,12 +1369,17 @@ public final class RaftCore {
         }
         if (readBroadcastPending) {
             broadcastHeartbeat();
-        } else if (commitBroadcastPending && !appendBroadcastPending) {
-            // Followers learn the new commit index now rather than at the next heartbeat; when
-            // entries went out above, they carried it already.
+        }
+        if (commitBroadcastPending) {
+            // Followers learn a commit index they can use now rather than at the next heartbeat;
+            // those the appends or the read round above already told are skipped.
             for (Map.Entry<String, Progress> e : progress.entrySet()) {
                 Progress pr = e.getValue();
-                send(new Heartbeat(id, e.getKey(), term, Math.min(pr.match, commitIndex), roundSeq));
+                long canUse = Math.min(pr.match, commitIndex);
+                if (canUse > pr.sentCommit) {
+                    send(new Heartbeat(id, e.getKey(), term, canUse, roundSeq));
+                    pr.sentCommit = canUse;
+                }
             }
         }
         appendBroadcastPending = commitBroadcastPending = readBroadcastPending = false;

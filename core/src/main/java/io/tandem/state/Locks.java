@@ -78,6 +78,20 @@ final class Locks {
             return (int) (capacity - held);
         }
 
+        boolean hasDeadlineAt(long t) {
+            for (Grant g : grants) {
+                if (g.holdDeadlineMs == t) {
+                    return true;
+                }
+            }
+            for (Waiter w : waiters) {
+                if (w.deadlineMs() == t) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         boolean unused() {
             return grants.isEmpty() && waiters.isEmpty();
         }
@@ -222,7 +236,7 @@ final class Locks {
         return new CommandResult.LockReleased(r.name(), true);
     }
 
-    CommandResult cancel(long session, Command.CancelLockWait c) {
+    CommandResult cancel(long session, Command.CancelLockWait c, long now, LongPredicate live) {
         if (c.kind() == null || c.name() == null) {
             return new CommandResult.Rejected("cancel needs a lock kind and name");
         }
@@ -231,7 +245,8 @@ final class Locks {
         if (res != null) {
             res.waiters.removeIf(w -> w.session() == session && w.owner() == c.owner());
             unindexIfUninvolved(session, key, res);
-            dropIfUnused(key, res);
+            // The waiter that left may have held back others (a writer ahead of readers).
+            grantWaiters(key, res, now, live);
         }
         return new CommandResult.Done();
     }
@@ -242,9 +257,13 @@ final class Locks {
      */
     void expire(long now, LongPredicate live) {
         while (!deadlines.isEmpty() && deadlines.firstKey() <= now) {
-            for (String key : deadlines.pollFirstEntry().getValue()) {
+            Map.Entry<Long, TreeSet<String>> due = deadlines.pollFirstEntry();
+            for (String key : due.getValue()) {
                 Res res = all.get(key);
-                if (res == null) {
+                // The index keeps entries of waiters and grants that are gone, and a replica
+                // restored from a snapshot rebuilds it without them: act only on a deadline that
+                // still exists, so every replica does the same thing at the same point.
+                if (res == null || !res.hasDeadlineAt(due.getKey())) {
                     continue;
                 }
                 for (Grant g : new ArrayList<>(res.grants)) {

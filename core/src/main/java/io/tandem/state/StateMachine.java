@@ -232,7 +232,7 @@ public final class StateMachine {
         } else if (cmd instanceof Command.ReleaseLock r) {
             return locks.release(s.id, r, lastTimestamp, sessions::containsKey);
         } else if (cmd instanceof Command.CancelLockWait c) {
-            return locks.cancel(s.id, c);
+            return locks.cancel(s.id, c, lastTimestamp, sessions::containsKey);
         } else if (cmd instanceof Command.ReserveTimestampWindow t) {
             return reserveTimestampWindow(t);
         } else if (cmd instanceof TaskCommand t) {

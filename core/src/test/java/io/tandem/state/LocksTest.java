@@ -358,6 +358,49 @@ class LocksTest {
         assertEquals(sm.lastFencingToken(), copy.lastFencingToken());
     }
 
+    @Test
+    void cancellingAWaitingWriterLetsTheReadersBehindItIn() {
+        long a = open(1000, 60_000);
+        long b = open(1000, 60_000);
+        long c = open(1000, 60_000);
+        run(a, 1001, rw("doc", false));
+        run(b, 1002, rw("doc", true));
+        run(c, 1003, rw("doc", false));
+        assertEquals(1, info(LockKind.RWLOCK, "doc").holders().size(), "the reader behind the writer waits");
+        run(b, 1004, new Command.CancelLockWait(LockKind.RWLOCK, "doc", 1));
+        assertEquals(List.of(a, c), info(LockKind.RWLOCK, "doc").holders().stream().map(LockInfo.Holder::session)
+                .toList(), "with the writer gone, the reader is granted at once");
+    }
+
+    @Test
+    void aReplicaRestoredFromASnapshotStaysIdenticalDespiteStaleDeadlines() throws Exception {
+        // The original keeps index entries of waits that ended; the restored copy does not have them.
+        long a = open(1000, 60_000);
+        long b = open(1000, 60_000);
+        long c = open(1000, 60_000);
+        run(a, 1001, acq("x", -1, 0));
+        run(b, 1002, acq("x", 500, 0));       // a deadline at 1502 ...
+        run(b, 1003, new Command.CancelLockWait(LockKind.LOCK, "x", 1)); // ... that no longer exists
+        run(c, 1004, acq("x", -1, 0));
+        run(a, 1005, rw("y", false));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        sm.snapshot(bytes);
+        StateMachine copy = new StateMachine(StateMachine.Limits.DEFAULT);
+        copy.restore(new ByteArrayInputStream(bytes.toByteArray()));
+        long seqBefore = seq;
+        for (StateMachine m : List.of(sm, copy)) {
+            seq = seqBefore;
+            long i = index;
+            m.apply(++i, 1600, new Envelope(b, ++seq, 0, rw("y", true)));
+            m.apply(++i, 1700, new Envelope(c, ++seq, 0, new Command.KeepAlive()));
+        }
+        ByteArrayOutputStream x = new ByteArrayOutputStream();
+        ByteArrayOutputStream y = new ByteArrayOutputStream();
+        sm.snapshot(x);
+        copy.snapshot(y);
+        assertTrue(java.util.Arrays.equals(x.toByteArray(), y.toByteArray()), "replicas diverged");
+    }
+
     private static Command.AcquireLock sem(String name, int permits, int capacity) {
         return new Command.AcquireLock(LockKind.SEMAPHORE, name, 1, permits, capacity, -1, 0);
     }
