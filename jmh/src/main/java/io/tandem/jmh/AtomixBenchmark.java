@@ -38,7 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
         "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
         "--add-opens=java.base/java.time=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
         "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
-        "-Dio.netty.tryReflectionSetAccessible=true"})
+        "-Dio.netty.tryReflectionSetAccessible=true",
+        // Atomix scans for its primitive types with ClassGraph; only its own packages matter.
+        "-Dio.atomix.whitelistPackages=io.atomix"})
 public class AtomixBenchmark {
 
     @State(Scope.Benchmark)
@@ -50,14 +52,18 @@ public class AtomixBenchmark {
 
         @Setup(Level.Trial)
         public void start() throws Exception {
+            long t0 = System.nanoTime();
             cluster = AtomixBaseline.start(storage.equals("memory"));
+            System.out.printf("(cluster started in %d ms) ", (System.nanoTime() - t0) / 1_000_000);
             int c = cluster.newCaller();
             cluster.put(c, PrimitivesBenchmark.READ_KEY, PrimitivesBenchmark.VALUE_128);
         }
 
         @TearDown(Level.Trial)
         public void stop() throws Exception {
+            long t0 = System.nanoTime();
             cluster.close();
+            System.out.printf("(cluster closed in %d ms)%n", (System.nanoTime() - t0) / 1_000_000);
         }
     }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One command for the benchmarks: builds, runs Tandem against the Atomix 3.1.12 baseline in the
+# same run, and writes the report (docs/benchmarks.md section + docs/img/*.png).
+#
+#   jmh/run-benchmarks.sh quick   # ~10 min on 2 cores: 1 fork, 1 s iterations, main thread counts
+#   jmh/run-benchmarks.sh full    # about an hour: 3 forks, throughput + sample-time, all thread
+#                                 # counts, plus the layer benchmarks (log, transport, core, time)
+#
+# Environment: SUITE_FORKS=N overrides the fork count; SUITE_ONLY=regex limits the operations
+# (e.g. SUITE_ONLY='lock.*'); SKIP_BUILD=1 reuses jmh/target/benchmarks.jar.
+# Runs hold /tmp/jmh.lock so that benchmark runs on a shared machine do not overlap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-quick}"
+case "$mode" in quick|full) ;; *) echo "usage: $0 quick|full" >&2; exit 2 ;; esac
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  # install, not package: jmh copies the baseline jar of jmh-baseline from the reactor/local repo.
+  mvn -B -q -DskipTests install -pl jmh-baseline,jmh -am
+fi
+
+out="jmh/target/results-$mode.json"
+props=()
+[ -n "${SUITE_FORKS:-}" ] && props+=("-Dsuite.forks=$SUITE_FORKS")
+[ -n "${SUITE_ONLY:-}" ] && props+=("-Dsuite.only=$SUITE_ONLY")
+flock /tmp/jmh.lock java "${props[@]}" -cp jmh/target/benchmarks.jar io.tandem.jmh.Suite "$mode" "$out"
+java -Djava.awt.headless=true -cp jmh/target/benchmarks.jar io.tandem.jmh.report.Report "$out" docs/benchmarks.md docs/img
+echo "results: $out; report: docs/benchmarks.md; charts: docs/img/tandem-vs-atomix-*.png"
