@@ -2,7 +2,8 @@
 # One command for the benchmarks: builds, runs Tandem against the Atomix 3.1.12 baseline in the
 # same run, and writes the report (docs/benchmarks.md section + docs/img/*.png).
 #
-#   jmh/run-benchmarks.sh quick   # ~10 min on 2 cores: 1 fork, 1 s iterations, main thread counts
+#   jmh/run-benchmarks.sh quick   # a few minutes: in-process, one cluster per side kept across
+#                                 # cases, 1 s iterations, the main thread counts
 #   jmh/run-benchmarks.sh full    # about an hour: 3 forks, throughput + sample-time, all thread
 #                                 # counts, plus the layer benchmarks (log, transport, core, time)
 #
@@ -23,6 +24,12 @@ out="jmh/target/results-$mode.json"
 props=()
 [ -n "${SUITE_FORKS:-}" ] && props+=("-Dsuite.forks=$SUITE_FORKS")
 [ -n "${SUITE_ONLY:-}" ] && props+=("-Dsuite.only=$SUITE_ONLY")
-flock /tmp/jmh.lock java "${props[@]}" -cp jmh/target/benchmarks.jar io.tandem.jmh.Suite "$mode" "$out"
+# Quick mode runs the cases in this JVM (no forks), so it carries the flags of the Atomix fork.
+jvm=(-Xms2g -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dio.netty.tryReflectionSetAccessible=true
+     -Dio.atomix.whitelistPackages=io.atomix)
+for p in java.lang java.util java.nio sun.nio.ch java.time java.util.concurrent java.util.concurrent.atomic java.net; do
+  jvm+=("--add-opens=java.base/$p=ALL-UNNAMED")
+done
+flock /tmp/jmh.lock java "${jvm[@]}" "${props[@]}" -cp jmh/target/benchmarks.jar io.tandem.jmh.Suite "$mode" "$out"
 java -Djava.awt.headless=true -cp jmh/target/benchmarks.jar io.tandem.jmh.report.Report "$out" docs/benchmarks.md docs/img
 echo "results: $out; report: docs/benchmarks.md; charts: docs/img/tandem-vs-atomix-*.png"

@@ -30,7 +30,7 @@ final class AtomixBaseline implements AutoCloseable {
     private final URLClassLoader loader;
     private final Object cluster;
     private final Path dir;
-    private final MethodHandle newCaller;
+    private final MethodHandle useCaller;
     private final MethodHandle lockDistinct;
     private final MethodHandle lockShared;
     private final MethodHandle put;
@@ -46,7 +46,7 @@ final class AtomixBaseline implements AutoCloseable {
         this.dir = dir;
         Class<?> c = cluster.getClass();
         MethodHandles.Lookup l = MethodHandles.publicLookup();
-        newCaller = bind(l, c, "newCaller", MethodType.methodType(int.class));
+        useCaller = bind(l, c, "useCaller", MethodType.methodType(void.class, int.class));
         lockDistinct = bind(l, c, "lockDistinct", MethodType.methodType(long.class, int.class));
         lockShared = bind(l, c, "lockShared", MethodType.methodType(long.class, int.class));
         put = bind(l, c, "put", MethodType.methodType(int.class, int.class, String.class, byte[].class));
@@ -112,9 +112,9 @@ final class AtomixBaseline implements AutoCloseable {
         return loader;
     }
 
-    int newCaller() {
+    void useCaller(int id) {
         try {
-            return (int) newCaller.invokeExact();
+            useCaller.invokeExact(id);
         } catch (Throwable e) {
             throw rethrow(e);
         }

@@ -2,6 +2,7 @@ package io.tandem.jmh;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -49,21 +50,22 @@ public class AtomixBenchmark {
         public String storage;
 
         AtomixBaseline cluster;
+        final AtomicInteger threads = new AtomicInteger();
 
         @Setup(Level.Trial)
         public void start() throws Exception {
             long t0 = System.nanoTime();
-            cluster = AtomixBaseline.start(storage.equals("memory"));
+            cluster = Reuse.get("atomix-" + storage, () -> AtomixBaseline.start(storage.equals("memory")));
             System.out.printf("(cluster started in %d ms) ", (System.nanoTime() - t0) / 1_000_000);
-            int c = cluster.newCaller();
-            cluster.put(c, PrimitivesBenchmark.READ_KEY, PrimitivesBenchmark.VALUE_128);
+            cluster.useCaller(0);
+            cluster.put(0, PrimitivesBenchmark.READ_KEY, PrimitivesBenchmark.VALUE_128);
         }
 
         @TearDown(Level.Trial)
         public void stop() throws Exception {
             long t0 = System.nanoTime();
-            cluster.close();
-            System.out.printf("(cluster closed in %d ms)%n", (System.nanoTime() - t0) / 1_000_000);
+            Reuse.release(cluster);
+            System.out.printf("(trial teardown %d ms)%n", (System.nanoTime() - t0) / 1_000_000);
         }
     }
 
@@ -77,7 +79,9 @@ public class AtomixBenchmark {
         public void pick(Cluster c) {
             atomix = c.cluster;
             Thread.currentThread().setContextClassLoader(atomix.loader());
-            id = atomix.newCaller();
+            // Caller ids restart at 0 each trial, so a kept cluster reuses its sessions.
+            id = c.threads.getAndIncrement();
+            atomix.useCaller(id);
             key = "bench/key-" + id;
         }
     }

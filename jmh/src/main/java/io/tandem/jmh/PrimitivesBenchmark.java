@@ -66,7 +66,7 @@ public class PrimitivesBenchmark {
         @Setup(Level.Trial)
         public void start() throws Exception {
             long t0 = System.nanoTime();
-            cluster = BenchCluster.start(storage.equals("memory"));
+            cluster = Reuse.get("tandem-" + storage, () -> BenchCluster.start(storage.equals("memory")));
             System.out.printf("(cluster started in %d ms) ", (System.nanoTime() - t0) / 1_000_000);
             cluster.node(0).data().write(READ_KEY, VALUE_128);
         }
@@ -74,8 +74,8 @@ public class PrimitivesBenchmark {
         @TearDown(Level.Trial)
         public void stop() throws Exception {
             long t0 = System.nanoTime();
-            cluster.close();
-            System.out.printf("(cluster closed in %d ms)%n", (System.nanoTime() - t0) / 1_000_000);
+            Reuse.release(cluster);
+            System.out.printf("(trial teardown %d ms)%n", (System.nanoTime() - t0) / 1_000_000);
         }
     }
 

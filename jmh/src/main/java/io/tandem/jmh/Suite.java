@@ -30,10 +30,13 @@ import org.openjdk.jmh.annotations.Mode;
  * java -cp jmh/target/benchmarks.jar io.tandem.jmh.Suite quick|full [results.json]
  * </pre>
  *
- * <p>{@code quick}: one fork per case, 1 warm-up and 3 measured iterations of 1 s, sample-time
- * mode (percentiles; throughput is derived as threads / mean latency, which is exact for these
- * closed-loop callers). {@code full}: 3 forks, 2 warm-ups and 5 iterations of 2 s, throughput
- * and sample-time as separate trials, all thread counts, plus the layer benchmarks.
+ * <p>{@code quick}: no forks (this JVM, which must carry the baseline's {@code --add-opens}
+ * flags, as {@code jmh/run-benchmarks.sh} passes them) with one cluster per side kept across
+ * all cases ({@link Reuse}), 1 warm-up and 3 measured iterations of 1 s, sample-time mode
+ * (percentiles; throughput is derived as threads / mean latency, which is exact for these
+ * closed-loop callers). {@code full}: 3 forks per case, a fresh cluster per trial, 2 warm-ups
+ * and 5 iterations of 2 s, throughput and sample-time as separate trials, all thread counts,
+ * plus the layer benchmarks.
  * {@code -Dsuite.forks=N} and {@code -Dsuite.only=regex} override.
  */
 public final class Suite {
@@ -71,7 +74,11 @@ public final class Suite {
             System.exit(2);
         }
         Path out = Path.of(args.length > 1 ? args[1] : "jmh/target/results-" + mode + ".json");
-        int forks = Integer.getInteger("suite.forks", full ? 3 : 1);
+        int forks = Integer.getInteger("suite.forks", full ? 3 : 0);
+        if (forks == 0) {
+            // In-process (quick): one cluster per side, kept across cases (see Reuse).
+            System.setProperty("tandem.bench.reuse", "true");
+        }
         String only = System.getProperty("suite.only", ".*");
         boolean withBaseline = AtomixBaseline.available();
         if (!withBaseline) {
@@ -110,6 +117,7 @@ public final class Suite {
             }
         }
         write(out, results);
+        Reuse.closeAll();
         // The report quotes the machine's load: on a shared machine it explains much of the spread.
         Files.writeString(Path.of(out + ".env"), String.format(Locale.ROOT,
                 "Mode %s; load average (1/5/15 min) %s at the start, %s at the end; %.0f min.", mode,

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * its own lock and election handles, because an Atomix lock handle is one session and tracks
  * only one held lock.
  *
- * <p>Thread-safety: {@link #newCaller()} and the operations may be called from many threads;
+ * <p>Thread-safety: {@link #useCaller(int)} and the operations may be called from many threads;
  * each caller id must be used by one thread at a time.
  */
 public final class AtomixCluster implements AutoCloseable {
@@ -122,14 +122,18 @@ public final class AtomixCluster implements AutoCloseable {
         return MultiRaftProtocol.builder("raft").withReadConsistency(reads).build();
     }
 
-    /** Registers a caller (one per benchmark thread) and returns its id. */
-    public synchronized int newCaller() throws Exception {
-        int id = callers.size();
-        Caller c = new Caller(id, members.get(id % members.size()));
-        // The compare-and-write benchmark flips the key between two values it knows.
-        maps.get(id % maps.size()).async().put(c.key, casValue(false)).get();
-        callers.add(c);
-        return id;
+    /**
+     * Makes caller {@code id} exist (one per benchmark thread; ids are dense from 0). A caller
+     * that exists already keeps its handles, so trials that reuse the cluster reuse sessions.
+     */
+    public synchronized void useCaller(int id) throws Exception {
+        while (callers.size() <= id) {
+            int next = callers.size();
+            Caller c = new Caller(next, members.get(next % members.size()));
+            // The compare-and-write benchmark flips the key between two values it knows.
+            maps.get(next % maps.size()).async().put(c.key, casValue(false)).get();
+            callers.add(c);
+        }
     }
 
     private synchronized Caller caller(int id) {
