@@ -16,8 +16,10 @@ mode="${1:-quick}"
 case "$mode" in quick|full) ;; *) echo "usage: $0 quick|full" >&2; exit 2 ;; esac
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  # install, not package: jmh copies the baseline jar of jmh-baseline from the reactor/local repo.
-  mvn -B -q -DskipTests install -pl jmh-baseline,jmh -am
+  # -am builds core, storage and transport from this checkout in the same reactor: without it
+  # Maven takes tandem-core from ~/.m2, i.e. whatever any checkout on this machine installed last.
+  # package, not install, so this run does not change ~/.m2 for anyone else either.
+  mvn -B -q -DskipTests package -pl jmh-baseline,jmh -am
 fi
 
 out="jmh/target/results-$mode.json"
@@ -30,6 +32,9 @@ jvm=(-Xms2g -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dio.netty.tryR
 for p in java.lang java.util java.nio sun.nio.ch java.time java.util.concurrent java.util.concurrent.atomic java.net; do
   jvm+=("--add-opens=java.base/$p=ALL-UNNAMED")
 done
-flock /tmp/jmh.lock java "${jvm[@]}" "${props[@]}" -cp jmh/target/benchmarks.jar io.tandem.jmh.Suite "$mode" "$out"
+status=0
+flock /tmp/jmh.lock java "${jvm[@]}" "${props[@]}" -cp jmh/target/benchmarks.jar io.tandem.jmh.Suite "$mode" "$out" || status=$?
 java -Djava.awt.headless=true -cp jmh/target/benchmarks.jar io.tandem.jmh.report.Report "$out" docs/benchmarks.md docs/img
 echo "results: $out; report: docs/benchmarks.md; charts: docs/img/tandem-vs-atomix-*.png"
+[ "$status" = 0 ] || echo "some cases failed (named in the report and above)" >&2
+exit "$status"

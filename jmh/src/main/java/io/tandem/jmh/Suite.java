@@ -66,7 +66,17 @@ public final class Suite {
     private Suite() {
     }
 
-    public static void main(String[] args) throws RunnerException, IOException {
+    public static void main(String[] args) throws IOException {
+        try {
+            runSuite(args);
+        } finally {
+            // Kept clusters hold non-daemon threads; without this a failed run would never exit.
+            Reuse.closeAll();
+        }
+        System.exit(FAILED.isEmpty() ? 0 : 1);
+    }
+
+    private static void runSuite(String[] args) throws IOException {
         String mode = args.length > 0 ? args[0] : "quick";
         boolean full = mode.equals("full");
         if (!full && !mode.equals("quick")) {
@@ -118,10 +128,11 @@ public final class Suite {
         }
         write(out, results);
         Reuse.closeAll();
+        String failures = FAILED.isEmpty() ? "" : " FAILED cases: " + String.join("; ", FAILED) + ".";
         // The report quotes the machine's load: on a shared machine it explains much of the spread.
         Files.writeString(Path.of(out + ".env"), String.format(Locale.ROOT,
-                "Mode %s; load average (1/5/15 min) %s at the start, %s at the end; %.0f min.", mode,
-                loadBefore, loadAverage(), (System.nanoTime() - started) / 60e9));
+                "Mode %s; load average (1/5/15 min) %s at the start, %s at the end; %.1f min.%s", mode,
+                loadBefore, loadAverage(), (System.nanoTime() - started) / 60e9, failures));
         System.out.printf(Locale.ROOT, "%nSuite %s: %d results in %.1f min -> %s%n", mode, results.size(),
                 (System.nanoTime() - started) / 60e9, out);
     }
@@ -147,8 +158,19 @@ public final class Suite {
                 .shouldFailOnError(true);
     }
 
-    private static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
-        return new Runner(options.build()).run();
+    static final List<String> FAILED = new ArrayList<>();
+
+    /** Runs one case; a failing case is recorded (and named in the report) and the run goes on. */
+    private static Collection<RunResult> run(ChainedOptionsBuilder options) {
+        var built = options.build();
+        try {
+            return new Runner(built).run();
+        } catch (RunnerException e) {
+            String what = built.getIncludes() + " threads=" + built.getThreads().orElse(1) + ": " + e.getMessage();
+            System.err.println("FAILED " + what);
+            FAILED.add(what);
+            return List.of();
+        }
     }
 
     private static void write(Path out, List<RunResult> results) throws IOException {
