@@ -61,6 +61,7 @@ public final class Report {
         double p50Us = Double.NaN;
         double p99Us = Double.NaN;
         int forks;
+        boolean inProcess;
         long samples;
 
         double median() {
@@ -138,6 +139,7 @@ public final class Report {
                     .computeIfAbsent(new Key(method, threads, storage), k -> new Cell());
             Map<String, Object> metric = (Map<String, Object>) run.get("primaryMetric");
             String mode = (String) run.get("mode");
+            cell.inProcess = run.get("forks") instanceof Double f && f == 0;
             String unit = (String) metric.get("scoreUnit");
             if (mode.equals("thrpt")) {
                 double perSecond = perSecond(unit);
@@ -223,11 +225,14 @@ public final class Report {
         StringBuilder b = new StringBuilder();
         b.append(BEGIN).append("\n\n");
         int forks = tandem.values().stream().mapToInt(c -> c.forks).max().orElse(0);
+        boolean inProcess = tandem.values().stream().anyMatch(c -> c.inProcess);
+        String runs = inProcess ? "One in-process run per case (no fork; clusters kept across cases)"
+                : forks + " fork(s) per case";
         b.append(String.format(Locale.ROOT, "Generated %s from `%s` by `io.tandem.jmh.report.Report`. "
-                + "%d fork(s) per case; throughput = median over all measured iterations of all forks "
+                + "%s; throughput = median over all measured iterations of all forks "
                 + "(min–max in brackets); p50/p99 = JMH sample-time percentiles over all samples. "
                 + "Ratio = Tandem ÷ Atomix throughput of the same case in the same run. Machine: %d vCPU, %s %s, "
-                + "%s %s.%s%n%n", LocalDate.now(), json.getFileName(), forks,
+                + "%s %s.%s%n%n", LocalDate.now(), json.getFileName(), runs,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                 System.getProperty("os.version"), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), env.isEmpty() ? "" : " " + env));
