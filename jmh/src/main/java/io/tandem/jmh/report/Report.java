@@ -406,7 +406,8 @@ public final class Report {
         // Bars start at the axis minimum; a log axis needs it above zero.
         c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
         c.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(max * 1.01))));
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         c.getStyler().setXAxisLabelRotation(45);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
     }
