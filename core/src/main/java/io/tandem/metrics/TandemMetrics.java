@@ -50,6 +50,10 @@ public final class TandemMetrics implements AutoCloseable {
         gauge("tandem.locks.waiters", "queued lock requests and election candidates", m -> m.lockWaiters());
         gauge("tandem.requests.pending", "this node's proposals waiting for their result", m -> m.pendingRequests());
         gauge("tandem.loop.inbox", "events waiting for the node's loop", m -> m.inboxDepth());
+        gauge("tandem.tasks.ready", "tasks ready to run, all queues", m -> m.tasksReady());
+        gauge("tandem.tasks.delayed", "tasks waiting for their delay or back-off, all queues", m -> m.tasksDelayed());
+        gauge("tandem.tasks.claimed", "tasks running on some worker, all queues", m -> m.tasksClaimed());
+        gauge("tandem.tasks.dead", "dead-lettered tasks, all queues", m -> m.tasksDead());
         meters.add(Gauge.builder("tandem.ntp.offset", node, n -> n.time().ntpOffsetMs()).tags(tags)
                 .baseUnit("milliseconds").description("offset of the NTP-corrected clock").register(registry));
         meters.add(FunctionCounter.builder("tandem.hlc.skew.events", node, n -> n.time().status().skewEvents())

@@ -9,12 +9,15 @@ import java.util.Map;
  *
  * @param role            0 follower, 1 pre-candidate, 2 candidate, 3 leader, -1 not started
  * @param replicationLag  leader only: entries each peer is behind the leader's last index
+ * @param tasksReady      task queue depths, summed over all queues (ready, delayed, claimed, dead)
  */
 public record NodeMetrics(int role, long term, long commitIndex, long appliedIndex, long lastIndex,
                           Map<String, Long> replicationLag, int voters, int learners, int sessions, int locksHeld,
-                          int lockWaiters, int pendingRequests, int inboxDepth) {
+                          int lockWaiters, int pendingRequests, int inboxDepth, long tasksReady,
+                          long tasksDelayed, long tasksClaimed, long tasksDead) {
 
-    public static final NodeMetrics EMPTY = new NodeMetrics(-1, 0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0, 0, 0);
+    public static final NodeMetrics EMPTY = new NodeMetrics(-1, 0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0);
 
     public NodeMetrics {
         replicationLag = Map.copyOf(replicationLag);

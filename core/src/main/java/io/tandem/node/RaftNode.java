@@ -517,9 +517,20 @@ public final class RaftNode implements AutoCloseable {
             case CANDIDATE -> 2;
             case LEADER -> 3;
         };
+        long ready = 0;
+        long delayed = 0;
+        long claimed = 0;
+        long dead = 0;
+        for (String q : sm.taskQueues()) {
+            io.tandem.state.TaskStats st = sm.taskStats(q);
+            ready += st.ready();
+            delayed += st.delayed();
+            claimed += st.claimed();
+            dead += st.dead();
+        }
         return new NodeMetrics(role, core.term(), core.commitIndex(), lastApplied, core.lastIndex(), lag,
                 cfg.voters().size(), cfg.learners().size(), sm.sessionCount(), held, waiters, pending.size(),
-                inbox.size());
+                inbox.size(), ready, delayed, claimed, dead);
     }
 
     /** Entries a ready node may have committed but not yet applied. */

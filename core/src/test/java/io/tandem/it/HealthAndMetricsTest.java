@@ -58,6 +58,11 @@ class HealthAndMetricsTest {
                 LocalCluster.await(Duration.ofSeconds(5), () -> registry.find("tandem.raft.replication.lag").gauges()
                         .size() == 2, "a lag gauge per peer on the leader");
                 assertEquals(0.0, registry.get("tandem.ntp.offset").gauge().value(), "no NTP servers: offset 0");
+                for (int i = 0; i < 3; i++) {
+                    follower.tasks("metrics").submit(io.tandem.task.Task.named("nobody-handles-this").payload("x"));
+                }
+                LocalCluster.await(Duration.ofSeconds(5), () -> gauge(registry, "tandem.tasks.ready") == 3,
+                        "three ready tasks with no worker");
                 a.release();
                 waiting.get().release();
                 b.release();
