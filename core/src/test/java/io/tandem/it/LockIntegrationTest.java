@@ -105,27 +105,10 @@ class LockIntegrationTest {
                     .anyMatch(i -> i.waiters().size() == 1), "the waiter queued");
             // Stall the holder's event loop for 3 s, longer than the 2 s session timeout: like a GC
             // pause, nothing on that node runs — no keep-alive, no lost() signal, no event.
-            CountDownLatch stalled = new CountDownLatch(1);
-            c.node(holderId).runtime().read(false, sm -> {
-                stalled.countDown();
-                java.util.concurrent.locks.LockSupport.parkNanos(3_000_000_000L);
-                return null;
-            });
-            assertTrue(stalled.await(5, TimeUnit.SECONDS));
-            long invalidAt = 0;
-            long grantedAt = 0;
-            long deadline = System.nanoTime() + 6_000_000_000L;
-            while ((invalidAt == 0 || grantedAt == 0) && System.nanoTime() < deadline) {
-                long now = System.nanoTime();
-                if (invalidAt == 0 && !lease.isValid()) {
-                    invalidAt = now;
-                }
-                if (grantedAt == 0 && next.isDone()) {
-                    grantedAt = now;
-                }
-                Thread.onSpinWait();
-            }
-            assertTrue(invalidAt != 0 && grantedAt != 0, "invalid " + invalidAt + ", granted " + grantedAt);
+            stallLoop(c.node(holderId), 3_000);
+            long[] seen = invalidThenGranted(lease, next);
+            long invalidAt = seen[0];
+            long grantedAt = seen[1];
             System.out.printf("MEASURED stalled holder: lease invalid %d ms before the lock was granted elsewhere%n",
                     (grantedAt - invalidAt) / 1_000_000);
             assertTrue(invalidAt < grantedAt, "isValid() still said true when the lock was granted elsewhere");
@@ -146,27 +129,10 @@ class LockIntegrationTest {
             long t0 = System.nanoTime();
             LockLease lease = c.node(holderId).lock("hold").withMaxHold(Duration.ofMillis(1000)).acquire();
             CompletableFuture<LockLease> next = c.node(waiterId).lock("hold").acquireAsync();
-            CountDownLatch stalled = new CountDownLatch(1);
-            c.node(holderId).runtime().read(false, sm -> {
-                stalled.countDown();
-                java.util.concurrent.locks.LockSupport.parkNanos(2_500_000_000L);
-                return null;
-            });
-            assertTrue(stalled.await(5, TimeUnit.SECONDS));
-            long invalidAt = 0;
-            long grantedAt = 0;
-            long deadline = System.nanoTime() + 6_000_000_000L;
-            while ((invalidAt == 0 || grantedAt == 0) && System.nanoTime() < deadline) {
-                long now = System.nanoTime();
-                if (invalidAt == 0 && !lease.isValid()) {
-                    invalidAt = now;
-                }
-                if (grantedAt == 0 && next.isDone()) {
-                    grantedAt = now;
-                }
-                Thread.onSpinWait();
-            }
-            assertTrue(invalidAt != 0 && grantedAt != 0, "invalid " + invalidAt + ", granted " + grantedAt);
+            stallLoop(c.node(holderId), 2_500);
+            long[] seen = invalidThenGranted(lease, next);
+            long invalidAt = seen[0];
+            long grantedAt = seen[1];
             assertTrue(invalidAt < grantedAt, "isValid() was still true when the lock was granted elsewhere");
             assertTrue((invalidAt - t0) / 1_000_000 <= 1000, "invalid " + (invalidAt - t0) / 1_000_000
                     + " ms after the acquire call; the hold is 1000 ms");
@@ -314,5 +280,35 @@ class LockIntegrationTest {
             assertThrows(InvalidArgumentException.class, () -> n.lock("x").tryAcquire(Duration.ofMillis(-1)));
             assertThrows(InvalidArgumentException.class, () -> n.lock("x").withMaxHold(Duration.ZERO));
         }
+    }
+
+    /** Blocks a node's event loop for {@code ms}, like a GC pause: nothing on that node runs. */
+    private static void stallLoop(Tandem node, long ms) throws InterruptedException {
+        CountDownLatch stalled = new CountDownLatch(1);
+        node.runtime().read(false, sm -> {
+            stalled.countDown();
+            java.util.concurrent.locks.LockSupport.parkNanos(ms * 1_000_000);
+            return null;
+        });
+        assertTrue(stalled.await(5, TimeUnit.SECONDS));
+    }
+
+    /** Spins until the lease reads invalid and the next grant arrived; returns both instants (nanoTime). */
+    private static long[] invalidThenGranted(LockLease lease, CompletableFuture<LockLease> next) {
+        long invalidAt = 0;
+        long grantedAt = 0;
+        long deadline = System.nanoTime() + 6_000_000_000L;
+        while ((invalidAt == 0 || grantedAt == 0) && System.nanoTime() < deadline) {
+            long now = System.nanoTime();
+            if (invalidAt == 0 && !lease.isValid()) {
+                invalidAt = now;
+            }
+            if (grantedAt == 0 && next.isDone()) {
+                grantedAt = now;
+            }
+            Thread.onSpinWait();
+        }
+        assertTrue(invalidAt != 0 && grantedAt != 0, "invalid " + invalidAt + ", granted " + grantedAt);
+        return new long[] {invalidAt, grantedAt};
     }
 }
