@@ -96,7 +96,7 @@ final class ChaosCluster implements AutoCloseable {
      * runs it under libfaketime with its wall clock shifted (the monotonic clock is left alone).
      */
     void startNode(String id, long skewMillis) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ChaosNetwork.ns(id)));
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", net.ns(id)));
         cmd.addAll(javaCommand());
         cmd.add("-Dtandem.logLevel=info");
         cmd.addAll(tandemMain());
@@ -222,7 +222,7 @@ final class ChaosCluster implements AutoCloseable {
     Process startClient(String id, String host, int port, String workload, Map<String, String> params)
             throws IOException {
         Files.createDirectories(runDir.resolve("clients"));
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ChaosNetwork.ns(host)));
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", net.ns(host)));
         cmd.addAll(javaCommand());
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");

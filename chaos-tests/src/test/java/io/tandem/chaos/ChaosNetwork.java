@@ -7,28 +7,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A private network for one chaos run, built from Linux network namespaces so that the host's own
  * interfaces and firewall are never touched:
  *
  * <pre>
- *   ns tch-n1 (10.199.0.11)  ── veth ──┐
- *   ns tch-n2 (10.199.0.12)  ── veth ──┼── bridge br0 in ns tch-hub
- *   ns tch-n3 (10.199.0.13)  ── veth ──┘
+ *   ns …-n1 (10.199.0.11)  ── veth ──┐
+ *   ns …-n2 (10.199.0.12)  ── veth ──┼── bridge br0 in ns …-hub
+ *   ns …-n3 (10.199.0.13)  ── veth ──┘
  * </pre>
  *
  * Each node (and the client processes that share its host, see {@link ChaosCluster}) lives in its
- * own namespace. Faults are rules inside those namespaces: an nftables table {@code inet chaos}
+ * own namespace. Namespace names carry the harness JVM's pid ({@code tandem-chaos-<pid>-n1}), so
+ * two suites on one machine (two checkouts) never touch each other's namespaces; the subnet needs
+ * no such care, since each run's addresses exist only on its own bridge. Faults are rules inside those namespaces: an nftables table {@code inet chaos}
  * for partitions (drop by peer address, both directions, or only the TCP SYNs a node sends) and
  * iptables {@code -m statistic} for random packet loss (this kernel has no netem). Removing a
  * namespace removes its rules and its end of the veth pair, so {@link #close()} leaves nothing
- * behind; {@link #removeLeftovers()} cleans up after a JVM that died before it could.
+ * behind; {@link #removeLeftovers()} cleans up after a harness JVM that died before it could.
  */
 final class ChaosNetwork implements AutoCloseable {
 
-    static final String PREFIX = "tch-";
-    static final String HUB = PREFIX + "hub";
+    static final String PREFIX = "tandem-chaos-";
+    /** This JVM's namespaces start with this. */
+    static final String OWN = PREFIX + Long.toString(ProcessHandle.current().pid(), 36) + "-";
+    private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "([0-9a-z]+)-.*");
+    private static final String HUB = OWN + "hub";
     private static final String SUBNET = "10.199.0.";
 
     /** A directed block: packets from {@code from} to {@code to} are dropped (all, or SYNs only). */
@@ -80,8 +87,8 @@ final class ChaosNetwork implements AutoCloseable {
         }
     }
 
-    static String ns(String hostId) {
-        return PREFIX + hostId;
+    String ns(String hostId) {
+        return OWN + hostId;
     }
 
     String ip(String hostId) {
@@ -153,7 +160,7 @@ final class ChaosNetwork implements AutoCloseable {
         return out.toString();
     }
 
-    /** Names of this suite's namespaces that exist now. */
+    /** Names of this suite's namespaces that exist now, of any harness JVM. */
     static List<String> existingNamespaces() {
         List<String> names = new ArrayList<>();
         for (String line : Shell.tryRun(null, "ip", "netns", "list").output().split("\n")) {
@@ -165,10 +172,29 @@ final class ChaosNetwork implements AutoCloseable {
         return names;
     }
 
-    /** Deletes every namespace of this suite (its veths, bridge and rules go with it). */
+    /** This JVM's namespaces that exist now. */
+    static List<String> ownNamespaces() {
+        List<String> own = new ArrayList<>();
+        for (String name : existingNamespaces()) {
+            if (name.startsWith(OWN)) {
+                own.add(name);
+            }
+        }
+        return own;
+    }
+
+    /**
+     * Deletes this JVM's namespaces and those of harness JVMs that no longer run (their veths,
+     * bridge and rules go with them); a live suite's namespaces are left alone.
+     */
     static void removeLeftovers() {
         for (String name : existingNamespaces()) {
-            Shell.tryRun(null, "ip", "netns", "del", name);
+            Matcher m = NAME.matcher(name);
+            boolean ownerGone = m.matches() && ProcessHandle.of(Long.parseLong(m.group(1), 36))
+                    .map(h -> !h.isAlive()).orElse(true);
+            if (name.startsWith(OWN) || ownerGone) {
+                Shell.tryRun(null, "ip", "netns", "del", name);
+            }
         }
     }
 
