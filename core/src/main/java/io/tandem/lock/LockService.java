@@ -184,13 +184,19 @@ public final class LockService implements StateMachine.Listener {
         a.abandoned = true;
         if (waiting.remove(a.owner, a)) {
             Request r = a.request;
-            node.submit(new Command.CancelLockWait(r.kind(), r.name(), a.owner)).whenComplete((res, err) -> {
-                if (err != null) {
-                    LOG.debug("node {}: withdrawing {} {} failed ({}); the wait ends with the session or its deadline",
-                            node.nodeId(), r.kind().label(), r.name(), err.toString());
-                }
-            });
+            submitBestEffort(new Command.CancelLockWait(r.kind(), r.name(), a.owner),
+                    "the wait ends with the session or its deadline");
         }
+    }
+
+    /** A command whose failure changes nothing but is worth a log line: the fallback is named in {@code otherwise}. */
+    private void submitBestEffort(Command c, String otherwise) {
+        node.submit(c).whenComplete((res, err) -> {
+            if (err != null) {
+                LOG.debug("node {}: {} failed ({}); {}", node.nodeId(), c.getClass().getSimpleName(), err.toString(),
+                        otherwise);
+            }
+        });
     }
 
     private static TandemException failure(Request req, CommandResult r) {
@@ -223,7 +229,7 @@ public final class LockService implements StateMachine.Listener {
                 // Nobody waits for it (the caller gave up, or an old request applied late): hand it back.
                 LOG.debug("node {}: releasing an unclaimed grant of {} {} (owner {})", node.nodeId(), kind.label(), name,
                         owner);
-                node.submit(new Command.ReleaseLock(kind, name, owner, token));
+                submitBestEffort(new Command.ReleaseLock(kind, name, owner, token), "the grant ends with the session");
             }
             return;
         }
@@ -362,7 +368,8 @@ public final class LockService implements StateMachine.Listener {
             held.remove(l.owner);
             l.ended("session not renewed within the session timeout minus the safety margin", true);
             // Hand the grant back too; if the session did expire, this changes nothing.
-            node.submit(new Command.ReleaseLock(l.request.kind(), l.request.name(), l.owner, l.token));
+            submitBestEffort(new Command.ReleaseLock(l.request.kind(), l.request.name(), l.owner, l.token),
+                    "the grant ends with the session");
         }
     }
 
@@ -429,7 +436,8 @@ public final class LockService implements StateMachine.Listener {
         /** Best effort: tell the cluster the grant is given up (a stale token there changes nothing). */
         void handBack() {
             if (!closed && node.sessionId() == session) {
-                node.submit(new Command.ReleaseLock(request.kind(), request.name(), owner, token));
+                submitBestEffort(new Command.ReleaseLock(request.kind(), request.name(), owner, token),
+                        "the grant ends with the session");
             }
         }
 
