@@ -42,6 +42,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -135,6 +136,12 @@ public final class RaftNode implements AutoCloseable {
     private long lastSnapshotIndex;
     private final Formation formation;
     private final TreeMap<String, Endpoint> addressBook = new TreeMap<>();
+    /** Parsed forms of the address texts peers send with every message (loop thread only). */
+    private final HashMap<String, Endpoint> parsedAddresses = new HashMap<>();
+    private final String advertiseText;
+    /** Completions collected during one loop turn (loop thread only); see {@link #deliver}. */
+    private final ArrayList<Runnable> completions = new ArrayList<>();
+    private volatile Thread loopThread;
 
     // Sessions and proposals.
     private long sessionId;
@@ -207,6 +214,7 @@ public final class RaftNode implements AutoCloseable {
                     Executor callbacks, HybridClock hlc) {
         this.hlc = hlc;
         this.opt = opt;
+        this.advertiseText = opt.advertise().toString();
         this.storage = storage;
         this.transport = transport;
         this.clock = clock;
@@ -807,6 +815,7 @@ public final class RaftNode implements AutoCloseable {
     // ------------------------------------------------------------------ the loop
 
     private void runLoop() {
+        loopThread = Thread.currentThread();
         try {
             init();
             long tickNanos = ms(opt.tickMs());
@@ -831,6 +840,7 @@ public final class RaftNode implements AutoCloseable {
                     processReady();
                     publishLeadership();
                 }
+                flushCompletions();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -844,6 +854,7 @@ public final class RaftNode implements AutoCloseable {
             leaderView = LeaderView.UNKNOWN;
             failEverything(fatal == null ? new ClosedException("node " + opt.nodeId() + " stopped")
                     : new ClosedException("node " + opt.nodeId() + " stopped: " + fatal.getMessage(), fatal));
+            flushCompletions();
             stopped.complete(null);
         }
     }
@@ -1051,7 +1062,7 @@ public final class RaftNode implements AutoCloseable {
     private void rememberAddress(String nodeId, String address) {
         if (nodeId != null && address != null && !nodeId.equals(opt.nodeId())) {
             try {
-                addressBook.put(nodeId, Endpoint.parse(address));
+                addressBook.put(nodeId, endpoint(address));
             } catch (IllegalArgumentException e) {
                 LOG.warn("node {}: peer {} advertised an unusable address '{}': {}", opt.nodeId(), nodeId, address,
                         e.getMessage());
@@ -1063,12 +1074,29 @@ public final class RaftNode implements AutoCloseable {
         String configured = core == null ? null : core.configuration().address(nodeId);
         if (configured != null) {
             try {
-                return Endpoint.parse(configured);
+                return endpoint(configured);
             } catch (IllegalArgumentException e) {
                 LOG.warn("node {}: member {} has an unusable address '{}'", opt.nodeId(), nodeId, configured);
             }
         }
         return addressBook.get(nodeId);
+    }
+
+    /**
+     * {@link Endpoint#parse} with a cache: every Raft message carries its sender's address text and
+     * every send looks up the receiver's, so parsing each time showed in profiles. Bounded, since
+     * the texts come from the network.
+     */
+    private Endpoint endpoint(String text) {
+        Endpoint e = parsedAddresses.get(text);
+        if (e == null) {
+            e = Endpoint.parse(text);
+            if (parsedAddresses.size() >= 1024) {
+                parsedAddresses.clear();
+            }
+            parsedAddresses.put(text, e);
+        }
+        return e;
     }
 
     private void sendRaft(List<Message> messages) {
@@ -1081,7 +1109,7 @@ public final class RaftNode implements AutoCloseable {
                 LOG.debug("node {}: no address for {}, dropping {}", opt.nodeId(), m.to(), m.kind());
                 continue;
             }
-            sendTo(to, new Wire.TimedRaftEnvelope(opt.advertise().toString(), hlc.now(), hlc.physicalMillis(), m));
+            sendTo(to, new Wire.TimedRaftEnvelope(advertiseText, hlc.now(), hlc.physicalMillis(), m));
         }
     }
 
@@ -1334,7 +1362,7 @@ public final class RaftNode implements AutoCloseable {
             confirmSession(p.firstSentNanos);
         }
         metricsSink.proposalApplied(clock.monotonicNanos() - p.createdNanos);
-        callbacks.execute(() -> p.future.complete(result));
+        deliver(() -> p.future.complete(result));
     }
 
     private void confirmSession(long firstSentNanos) {
@@ -1633,7 +1661,7 @@ public final class RaftNode implements AutoCloseable {
     private void completeRead(ReadTask t) {
         try {
             Object value = t.fn().apply(sm);
-            callbacks.execute(() -> t.future().complete(value));
+            deliver(() -> t.future().complete(value));
         } catch (RuntimeException e) {
             fail(t.future(), e);
         }
@@ -1676,7 +1704,49 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void fail(CompletableFuture<?> f, Throwable e) {
-        callbacks.execute(() -> f.completeExceptionally(e));
+        deliver(() -> f.completeExceptionally(e));
+    }
+
+    /**
+     * Completes a caller's future on the callbacks executor. On the loop thread completions are
+     * collected and handed over once per loop turn ({@link #flushCompletions}), in one or two
+     * tasks instead of one task per request: under load a turn completes hundreds of reads and
+     * writes, and a task each cost more than the completions themselves.
+     */
+    private void deliver(Runnable completion) {
+        if (Thread.currentThread() == loopThread) {
+            completions.add(completion);
+        } else {
+            callbacks.execute(completion);
+        }
+    }
+
+    private void flushCompletions() {
+        int n = completions.size();
+        if (n == 0) {
+            return;
+        }
+        Runnable[] all = completions.toArray(new Runnable[0]);
+        completions.clear();
+        // Two parts for the two callback threads once there is enough to share.
+        int parts = n >= 16 ? 2 : 1;
+        for (int part = 0; part < parts; part++) {
+            int from = n * part / parts;
+            int to = n * (part + 1) / parts;
+            Runnable run = n == 1 ? all[0] : () -> {
+                for (int i = from; i < to; i++) {
+                    all[i].run();
+                }
+            };
+            try {
+                callbacks.execute(run);
+            } catch (RejectedExecutionException e) {
+                // The node is closing and its executor is gone: complete here rather than leave callers waiting.
+                LOG.debug("node {}: callbacks executor closed; completing {} requests on the loop", opt.nodeId(),
+                        to - from);
+                run.run();
+            }
+        }
     }
 
     private static Entry toEntry(LogEntry le) {

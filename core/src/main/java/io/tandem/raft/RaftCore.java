@@ -1312,7 +1312,7 @@ public final class RaftCore {
     // ------------------------------------------------------------------ Ready
 
     public boolean hasReady() {
-        return !currentHardState().equals(lastHardState) || !messages.isEmpty() || !persistedMessages.isEmpty()
+        return hardStateChanged() || !messages.isEmpty() || !persistedMessages.isEmpty()
                 || !snapshotChunks.isEmpty() || snapshotToInstall != null || commitIndex > applied
                 || !readStates.isEmpty() || !readFailures.isEmpty() || log.hasUnstable()
                 || appendBroadcastPending || commitBroadcastPending || readBroadcastPending;
@@ -1350,6 +1350,12 @@ public final class RaftCore {
         if (!rd.committedEntries().isEmpty()) {
             applied = Math.max(applied, rd.committedEntries().get(rd.committedEntries().size() - 1).index());
         }
+    }
+
+    /** {@code !currentHardState().equals(lastHardState)} without allocating (asked every loop turn). */
+    private boolean hardStateChanged() {
+        String vote = config.hasBug(RaftConfig.InjectedBug.SKIP_PERSIST_VOTE) ? null : votedFor;
+        return term != lastHardState.term() || !java.util.Objects.equals(vote, lastHardState.votedFor());
     }
 
     private HardState currentHardState() {

@@ -309,10 +309,17 @@ public final class TimestampOracle implements AutoCloseable {
             }
         }
         Window w = window;
-        if (w == null || w.term() != l.term() || w.upTo() - last.get() < windowPacked / 2) {
+        // Values follow wall time (tryServe never hands out less than physical ms << 16): after an
+        // idle spell the clock, not the last value, says how much of the window is left. Measuring
+        // from the last value alone left a window the clock had run past in place, and the driver
+        // spun on it without serving anyone.
+        long used = Math.max(last.get(), HybridTimestamp.pack(hlc.physicalMillis(), 0));
+        if (w == null || w.term() != l.term() || w.upTo() - used < windowPacked / 2) {
             reserve(l.term());
         }
-        serveWaiters();
+        if (!serveWaiters() && window == w) {
+            pause(); // nothing served and nothing changed: do not spin until the next kick helps
+        }
     }
 
     /** Commits a new window above everything committed before; serves from it only in {@code term}. */
@@ -346,17 +353,19 @@ public final class TimestampOracle implements AutoCloseable {
         }
     }
 
-    private void serveWaiters() {
+    /** Serves waiters from the window; false if some were left waiting. */
+    private boolean serveWaiters() {
         Waiter w;
         while ((w = waiters.peek()) != null) {
             long first = tryServe(w.count);
             if (first == 0) {
-                return;
+                return false;
             }
             waiters.poll();
             served.addAndGet(w.count);
             complete(w, first);
         }
+        return true;
     }
 
     private void driveFollower(RaftNode.LeaderView v) throws InterruptedException {

@@ -80,6 +80,30 @@ class TimeIntegrationTest {
         }
     }
 
+    /**
+     * The window covers 3 s of wall time. A leader idle for longer must reserve a new one when
+     * asked again (it once kept the stale window and its driver spun without serving anyone, so
+     * every caller timed out — found by the benchmark's 8-thread case after an idle spell).
+     */
+    @Test
+    void oracleServesAgainAfterIdlingPastItsWindow() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(10));
+            String follower = List.of("n1", "n2", "n3").stream().filter(id -> !id.equals(leader)).findFirst()
+                    .orElseThrow();
+            long first = c.node(leader).time().nextTimestamp();
+            long viaFollower = c.node(follower).time().nextTimestamp();
+            assertTrue(viaFollower > first);
+            Thread.sleep(4_000); // past the 3 s window, with no caller keeping it fresh
+            long t0 = System.nanoTime();
+            long again = c.node(leader).time().nextTimestampAsync().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            long again2 = c.node(follower).time().nextTimestampAsync().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(again > viaFollower && again2 > again, "timestamps must keep increasing");
+            assertTrue(ms < 3_000, "took " + ms + " ms to serve after an idle spell");
+        }
+    }
+
     @Test
     void hlcNeverGoesBackwardsAndStatusShowsTime() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
