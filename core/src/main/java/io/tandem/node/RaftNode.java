@@ -142,6 +142,9 @@ public final class RaftNode implements AutoCloseable {
     /** Completions collected during one loop turn (loop thread only); see {@link #deliver}. */
     private final ArrayList<Runnable> completions = new ArrayList<>();
     private volatile Thread loopThread;
+    /** Size of the last snapshot this node wrote, and payload bytes applied since (see maybeSnapshot). */
+    private long lastSnapshotBytes;
+    private long appliedBytesSinceSnapshot;
 
     // Sessions and proposals.
     private long sessionId;
@@ -1257,17 +1260,29 @@ public final class RaftNode implements AutoCloseable {
         }
         lastApplied = meta.index();
         lastSnapshotIndex = meta.index();
+        appliedBytesSinceSnapshot = 0;
         LOG.info("node {}: installed snapshot {} from the leader", opt.nodeId(), meta.index());
     }
 
+    /**
+     * Snapshots every {@code snapshotEveryEntries} applied entries, but not before the entries
+     * applied since the last snapshot add up to at least its size: writing the state costs its
+     * size, so a large state (say a full watch history) snapshotted every 10,000 small writes cost
+     * more than the writes themselves — on the loop thread. This keeps the cost at most one byte
+     * of snapshot per byte of log, and the log at most about the state's size beyond the snapshot.
+     */
     private void maybeSnapshot() {
-        if (lastApplied - lastSnapshotIndex < opt.snapshotEveryEntries() || lastApplied > core.appliedIndex()) {
+        if (lastApplied - lastSnapshotIndex < opt.snapshotEveryEntries() || lastApplied > core.appliedIndex()
+                || appliedBytesSinceSnapshot < lastSnapshotBytes) {
             return;
         }
         SnapshotMeta meta = core.snapshotMetaAt(lastApplied);
         try (SnapshotWriter w = storage.snapshots().create(meta.index(), meta.term(), meta.configuration().encode())) {
-            sm.snapshot(w.asOutputStream());
+            CountingOutputStream out = new CountingOutputStream(w.asOutputStream());
+            sm.snapshot(out);
             w.commit();
+            lastSnapshotBytes = out.count;
+            appliedBytesSinceSnapshot = 0;
         } catch (IOException e) {
             throw new UncheckedIOException("node " + opt.nodeId() + ": cannot write snapshot " + meta.index(), e);
         }
@@ -1316,6 +1331,7 @@ public final class RaftNode implements AutoCloseable {
 
     private void apply(List<Entry> committed) {
         for (Entry e : committed) {
+            appliedBytesSinceSnapshot += e.payload().length;
             if (e.type() == EntryType.NORMAL) {
                 Envelope env = CommandCodec.decode(e.payload());
                 CommandResult result = sm.apply(e.index(), e.timestamp(), env);
@@ -1760,5 +1776,26 @@ public final class RaftNode implements AutoCloseable {
     /** Waits until the loop thread has stopped (after {@link #close()} or a fatal error). */
     public CompletableFuture<Void> stoppedFuture() {
         return stopped;
+    }
+
+    /** Counts what passes through, to size snapshots as they are written. */
+    private static final class CountingOutputStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingOutputStream(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
     }
 }

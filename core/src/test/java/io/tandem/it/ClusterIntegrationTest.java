@@ -90,6 +90,35 @@ class ClusterIntegrationTest {
         }
     }
 
+    /**
+     * A snapshot waits until the commands since the last one add up to its size: with a large
+     * state, many small writes past {@code snapshotEveryEntries} (200 here) take none; enough
+     * bytes do.
+     */
+    @Test
+    void aLargeStateIsNotSnapshottedEveryFewSmallWrites() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            Tandem n = c.node(leader);
+            byte[] big = new byte[16 * 1024];
+            // The state holds each record and, in the watch history, each change: ~6.5 MB at the first
+            // snapshot, which comes after 200 entries.
+            for (int i = 0; i < 250; i++) {
+                n.data().write("big" + i, big);
+            }
+            LocalCluster.await(Duration.ofSeconds(5), () -> n.status().snapshotIndex() > 0, "a first snapshot");
+            long first = n.status().snapshotIndex();
+            for (int i = 0; i < 1000; i++) { // 1,000 entries of ~100 bytes: far less than the snapshot
+                n.data().write("small" + (i % 10), "v" + i);
+            }
+            assertEquals(first, n.status().snapshotIndex(), "100 KB of commands must not rewrite a 6 MB state");
+            for (int i = 0; i < 600; i++) { // ~9.8 MB of commands: more than the snapshot
+                n.data().write("big" + (i % 250), big);
+            }
+            LocalCluster.await(Duration.ofSeconds(5), () -> n.status().snapshotIndex() > first, "a second snapshot");
+        }
+    }
+
     @Test
     void stoppedFollowerRestartsAndCatchesUpThroughSnapshot() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {

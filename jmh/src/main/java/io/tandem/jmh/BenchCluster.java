@@ -20,6 +20,7 @@ final class BenchCluster implements AutoCloseable {
 
     final List<Tandem> nodes = new ArrayList<>();
     private final Path dir;
+    private boolean echoWorkers;
 
     private BenchCluster(Path dir) {
         this.dir = dir;
@@ -51,6 +52,19 @@ final class BenchCluster implements AutoCloseable {
             pool.shutdown();
         }
         return c;
+    }
+
+    /**
+     * Registers task {@code echo} (returns its payload) on queue {@code bench} on every node, 16
+     * workers each; once per cluster, since quick mode keeps a cluster across trials.
+     */
+    synchronized void startEchoWorkers() {
+        if (!echoWorkers) {
+            for (Tandem t : nodes) {
+                t.tasks("bench").handle("echo", ctx -> ctx.payload(), 16);
+            }
+            echoWorkers = true;
+        }
     }
 
     Tandem node(int i) {

@@ -8,6 +8,7 @@ import io.tandem.leader.LeaderElection;
 import io.tandem.leader.Leadership;
 import io.tandem.lock.DistributedLock;
 import io.tandem.lock.LockLease;
+import io.tandem.task.TaskQueue;
 import io.tandem.time.ClusterTime;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,7 +42,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code readLinearizable} / {@code readStale}: read of one 128 B record (ReadIndex / local replica);</li>
  *   <li>{@code timestamp}: {@code time().nextTimestamp()} (Atomix: {@code AtomicCounter.incrementAndGet});</li>
  *   <li>{@code electResign}: elect in the thread's own election group, then resign;</li>
- *   <li>{@code timeNow}: {@code time().now()}, the node's hybrid logical clock (no baseline).</li>
+ *   <li>{@code timeNow}: {@code time().now()}, the node's hybrid logical clock (no baseline);</li>
+ *   <li>{@code taskSubmitCompleted}: submit task {@code echo} (128 B) on the thread's node and wait
+ *       for its result: submit, claim (in apply), complete, each through the log, handled by
+ *       whichever node's worker the cluster assigns (no baseline).</li>
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
@@ -69,6 +73,7 @@ public class PrimitivesBenchmark {
             cluster = Reuse.get("tandem-" + storage, () -> BenchCluster.start(storage.equals("memory")));
             System.out.printf("(cluster started in %d ms) ", (System.nanoTime() - t0) / 1_000_000);
             cluster.node(0).data().write(READ_KEY, VALUE_128);
+            cluster.startEchoWorkers();
         }
 
         @TearDown(Level.Trial)
@@ -86,6 +91,7 @@ public class PrimitivesBenchmark {
         DataStore data;
         ClusterTime time;
         LeaderElection election;
+        TaskQueue tasks;
         String key;
         long version;
 
@@ -98,6 +104,7 @@ public class PrimitivesBenchmark {
             data = node.data();
             time = node.time();
             election = node.leader("bench/election-" + i);
+            tasks = node.tasks("bench");
             key = "bench/key-" + i;
             version = data.write(key, VALUE_128).version();
         }
@@ -154,6 +161,11 @@ public class PrimitivesBenchmark {
         Leadership l = caller.election.elect();
         l.resign();
         return l.term();
+    }
+
+    @Benchmark
+    public int taskSubmitCompleted(Caller caller) throws Exception {
+        return caller.tasks.run("echo", VALUE_128).get(30, TimeUnit.SECONDS).length;
     }
 
     @Benchmark

@@ -54,6 +54,7 @@ public final class Suite {
             new Case("readStale", new int[] {1, 64}, new int[] {1, 8, 64}, true),
             new Case("timestamp", new int[] {1, 8}, new int[] {1, 8, 64}, true),
             new Case("electResign", new int[] {1}, new int[] {1, 8}, true),
+            new Case("taskSubmitCompleted", new int[] {1, 64}, new int[] {1, 8, 64}, false),
             new Case("timeNow", new int[] {1}, new int[] {1, 8}, false));
 
     /** Layer benchmarks from earlier issues, run in full mode only (they have their own sections). */
