@@ -22,7 +22,9 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   mvn -B -q -DskipTests package -pl jmh/baseline,jmh -am
 fi
 
-out="jmh/target/results-$mode.json"
+# Quick mode runs the whole suite SUITE_RUNS times (default 3), each in a fresh JVM with fresh
+# clusters, and the report gives medians over the runs with their spread. Full mode forks per case.
+runs="${SUITE_RUNS:-$([ "$mode" = quick ] && echo 3 || echo 1)}"
 props=()
 [ -n "${SUITE_FORKS:-}" ] && props+=("-Dsuite.forks=$SUITE_FORKS")
 [ -n "${SUITE_ONLY:-}" ] && props+=("-Dsuite.only=$SUITE_ONLY")
@@ -33,8 +35,16 @@ for p in java.lang java.util java.nio sun.nio.ch java.time java.util.concurrent 
   jvm+=("--add-opens=java.base/$p=ALL-UNNAMED")
 done
 status=0
-flock /tmp/jmh.lock java "${jvm[@]}" "${props[@]}" -cp jmh/target/benchmarks.jar io.tandem.jmh.Suite "$mode" "$out" || status=$?
-java -Djava.awt.headless=true -cp jmh/target/benchmarks.jar io.tandem.jmh.report.Report "$out" docs/benchmarks.md docs/img
-echo "results: $out; report: docs/benchmarks.md; charts: docs/img/tandem-vs-atomix-*.png"
+outs=()
+for run in $(seq 1 "$runs"); do
+  out="jmh/target/results-$mode-$run.json"
+  rm -f "$out" "$out.env"
+  echo "=== run $run of $runs -> $out"
+  flock /tmp/jmh.lock java "${jvm[@]}" "${props[@]}" -cp jmh/target/benchmarks.jar io.tandem.jmh.Suite "$mode" "$out" || status=$?
+  [ -f "$out" ] && outs+=("$out")
+done
+all=$(IFS=,; echo "${outs[*]}")
+java -Djava.awt.headless=true -cp jmh/target/benchmarks.jar io.tandem.jmh.report.Report "$all" docs/benchmarks.md docs/img
+echo "results: $all; report: docs/benchmarks.md; charts: docs/img/tandem-vs-atomix-*.png"
 [ "$status" = 0 ] || echo "some cases failed (named in the report and above)" >&2
 exit "$status"

@@ -52,6 +52,7 @@ public final class Report {
         LABELS.put("timestamp", "nextTimestamp (Atomix: counter increment)");
         LABELS.put("electResign", "leader elect + resign");
         LABELS.put("timeNow", "time.now() (no baseline)");
+        LABELS.put("taskSubmitCompleted", "task submit → completed (no baseline)");
     }
 
     /** One (side, operation, threads, storage) cell. */
@@ -63,9 +64,29 @@ public final class Report {
         int forks;
         boolean inProcess;
         long samples;
+        /** One entry per JSON file (run) merged into this cell: its median throughput and percentiles. */
+        final List<Double> runMedians = new ArrayList<>();
+        final List<Double> runP50s = new ArrayList<>();
+        final List<Double> runP99s = new ArrayList<>();
 
         double median() {
             return Report.median(opsPerIteration);
+        }
+
+        /** Adds one run's cell: its iterations join this cell's, its percentiles are kept per run. */
+        void merge(Cell run) {
+            opsPerIteration.addAll(run.opsPerIteration);
+            runMedians.add(run.median());
+            if (!Double.isNaN(run.p50Us)) {
+                runP50s.add(run.p50Us);
+                runP99s.add(run.p99Us);
+                p50Us = Report.median(runP50s);
+                p99Us = Report.median(runP99s);
+            }
+            throughputMode |= run.throughputMode;
+            inProcess |= run.inProcess;
+            forks += run.inProcess ? 1 : run.forks;
+            samples += run.samples;
         }
 
         double min() {
@@ -84,21 +105,32 @@ public final class Report {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 3) {
-            System.err.println("usage: Report results.json docs/benchmarks.md docs/img");
+            System.err.println("usage: Report results.json[,more.json...] docs/benchmarks.md docs/img");
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");
-        Path json = Path.of(args[0]);
+        List<Path> jsons = new ArrayList<>();
+        for (String f : args[0].split(",")) {
+            jsons.add(Path.of(f));
+        }
+        Path json = jsons.get(0);
         Path md = Path.of(args[1]);
         Path img = Path.of(args[2]);
-        Map<String, Map<Key, Cell>> sides = read(json);
+        Map<String, Map<Key, Cell>> sides = readAll(jsons);
         Map<Key, Cell> tandem = sides.getOrDefault(TANDEM, Map.of());
         Map<Key, Cell> atomix = sides.getOrDefault(ATOMIX, Map.of());
         if (tandem.isEmpty()) {
             throw new IllegalStateException(json + " holds no " + TANDEM + " results");
         }
         Files.createDirectories(img);
-        String env = readEnv(Path.of(json + ".env"));
+        List<String> envs = new ArrayList<>();
+        for (int i = 0; i < jsons.size(); i++) {
+            String e = readEnv(Path.of(jsons.get(i) + ".env"));
+            if (!e.isEmpty()) {
+                envs.add(jsons.size() > 1 ? "Run " + (i + 1) + ": " + e : e);
+            }
+        }
+        String env = String.join(" ", envs);
         String section = markdown(tandem, atomix, json, env, md.toAbsolutePath().getParent().relativize(img.toAbsolutePath()));
         charts(tandem, atomix, img);
         String doc = Files.exists(md) ? Files.readString(md) : "# Benchmarks\n";
@@ -115,6 +147,23 @@ public final class Report {
     }
 
     // ---------------------------------------------------------------- reading
+
+    /**
+     * Reads several result files — independent runs of the suite, each in its own JVM with its
+     * own clusters — and merges them cell by cell (see {@link Cell#merge}).
+     */
+    static Map<String, Map<Key, Cell>> readAll(List<Path> jsons) throws IOException {
+        Map<String, Map<Key, Cell>> merged = new LinkedHashMap<>();
+        for (Path json : jsons) {
+            for (Map.Entry<String, Map<Key, Cell>> side : read(json).entrySet()) {
+                for (Map.Entry<Key, Cell> cell : side.getValue().entrySet()) {
+                    merged.computeIfAbsent(side.getKey(), k -> new LinkedHashMap<>())
+                            .computeIfAbsent(cell.getKey(), k -> new Cell()).merge(cell.getValue());
+                }
+            }
+        }
+        return merged;
+    }
 
     @SuppressWarnings("unchecked")
     static Map<String, Map<Key, Cell>> read(Path json) throws IOException {
@@ -226,12 +275,14 @@ public final class Report {
         b.append(BEGIN).append("\n\n");
         int forks = tandem.values().stream().mapToInt(c -> c.forks).max().orElse(0);
         boolean inProcess = tandem.values().stream().anyMatch(c -> c.inProcess);
-        String runs = inProcess ? "One in-process run per case (no fork; clusters kept across cases)"
+        String runs = inProcess ? forks + " independent run(s) of the suite, each its own JVM with its own clusters"
+                + " (in-process: one cluster per side kept across that run's cases)"
                 : forks + " fork(s) per case";
         b.append(String.format(Locale.ROOT, "Generated %s from `%s` by `io.tandem.jmh.report.Report`. "
-                + "%s; throughput = median over all measured iterations of all forks "
-                + "(min–max in brackets); p50/p99 = JMH sample-time percentiles over all samples. "
-                + "Ratio = Tandem ÷ Atomix throughput of the same case in the same run. Machine: %d vCPU, %s %s, "
+                + "%s; throughput = median over all measured iterations of all runs/forks, in brackets the "
+                + "lowest and highest per-run median (the spread between runs; one run: lowest and highest "
+                + "iteration); p50/p99 = median over runs of JMH sample-time percentiles. "
+                + "Ratio = Tandem ÷ Atomix throughput of the same case, measured back to back. Machine: %d vCPU, %s %s, "
                 + "%s %s.%s%n%n", LocalDate.now(), json.getFileName(), runs,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                 System.getProperty("os.version"), System.getProperty("java.vm.name"),
@@ -323,7 +374,10 @@ public final class Report {
         if (c == null || c.opsPerIteration.isEmpty()) {
             return "—";
         }
-        return fmt(c.median()) + " (" + fmt(c.min()) + "–" + fmt(c.max()) + ")" + (c.throughputMode ? "" : "*");
+        boolean severalRuns = c.runMedians.size() > 1;
+        double lo = severalRuns ? Collections.min(c.runMedians) : c.min();
+        double hi = severalRuns ? Collections.max(c.runMedians) : c.max();
+        return fmt(c.median()) + " (" + fmt(lo) + "–" + fmt(hi) + ")" + (c.throughputMode ? "" : "*");
     }
 
     static String latency(Cell c) {
