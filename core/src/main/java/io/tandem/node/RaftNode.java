@@ -80,6 +80,7 @@ public final class RaftNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
     private static final int MAX_EVENTS_PER_TURN = 4096;
+    private static final int MAX_READ_ROUNDS_IN_FLIGHT = 1;
     private static final int MAX_PROPOSALS_PER_BATCH = 4096;
 
     /** The storage a node runs on. */
@@ -1656,7 +1657,11 @@ public final class RaftNode implements AutoCloseable {
     // ------------------------------------------------------------------ reads
 
     private void flushReads() {
-        if (readBatch.isEmpty()) {
+        // One ReadIndex round in flight per node: reads arriving meanwhile wait and go together in
+        // the next round. Sending a round every loop turn made many rounds of one or two reads
+        // under load (each costs a heartbeat to every voter and the answers); an idle node still
+        // sends a lone read's round at once.
+        if (readBatch.isEmpty() || readsByContext.size() >= MAX_READ_ROUNDS_IN_FLIGHT) {
             return;
         }
         long ctx = ++nextReadContext;
