@@ -47,7 +47,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -95,7 +94,7 @@ public final class RaftNode implements AutoCloseable {
     private final Clock clock;
     private final RandomGenerator random;
     private final Executor callbacks;
-    private final ArrayBlockingQueue<Runnable> inbox;
+    private final LoopInbox inbox;
     private final Thread loop;
     private volatile boolean running = true;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -224,7 +223,7 @@ public final class RaftNode implements AutoCloseable {
         this.clock = clock;
         this.random = random;
         this.callbacks = callbacks;
-        this.inbox = new ArrayBlockingQueue<>(opt.inboxCapacity());
+        this.inbox = new LoopInbox(opt.inboxCapacity());
         this.sm = new StateMachine(opt.limits());
         this.formation = new Formation(opt, this::sendTo);
         this.autopilot = new Autopilot(opt.autopilot());

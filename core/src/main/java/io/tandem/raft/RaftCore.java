@@ -90,6 +90,8 @@ public final class RaftCore {
 
     // ReadIndex (§6.4): heartbeat rounds confirm leadership for the reads registered before them.
     private long roundSeq;
+    /** Highest heartbeat round a majority of voters has acknowledged (leader). */
+    private long confirmedRound;
     private boolean readBroadcastPending;
     private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
     private final ArrayList<PendingRead> readsAwaitingCommit = new ArrayList<>();
@@ -555,6 +557,7 @@ public final class RaftCore {
         electionElapsed = 0;
         leaseStartTick = -1;
         timeoutNowSent = false;
+        confirmedRound = roundSeq; // rounds of an earlier leadership are never confirmed now
         progress.clear();
         for (String member : configuration.members()) {
             if (!member.equals(id)) {
@@ -1236,9 +1239,13 @@ public final class RaftCore {
         }
         long confirmed = Quorum.majorityValue(configuration.voters().keySet(),
                 v -> v.equals(id) ? roundSeq : roundAckedOf(v));
+        confirmedRound = Math.max(confirmedRound, confirmed);
         while (!pendingReads.isEmpty() && pendingReads.peek().round() <= confirmed) {
             PendingRead r = pendingReads.poll();
             resolveRead(r.context(), r.requester(), r.index());
+        }
+        if (!pendingReads.isEmpty() && roundSeq <= confirmedRound) {
+            readBroadcastPending = true; // reads that arrived during the round just confirmed: the next one
         }
         Long sent = roundSentTick.get(confirmed);
         if (sent != null) {
@@ -1373,7 +1380,11 @@ public final class RaftCore {
         if (appendBroadcastPending) {
             broadcastAppends();
         }
-        if (readBroadcastPending) {
+        // One read round in flight: reads arriving during a round wait for the next, which starts
+        // when this one is confirmed (confirmReadRounds) or at the next heartbeat tick, whichever
+        // comes first. A round per Ready made many rounds of a few reads each under load. Safe
+        // either way: a read only ever resolves on a round started after it arrived.
+        if (readBroadcastPending && roundSeq <= confirmedRound) {
             broadcastHeartbeat();
         }
         if (commitBroadcastPending) {
