@@ -40,7 +40,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ChaosTest {
 
     static final Path ROOT = Path.of("target", "chaos").toAbsolutePath();
-    static final String ALL = "register,lock,leader,timestamps,watch";
+    static final String ALL = "register,lock,leader,timestamps,watch,queue";
     private static final List<ChaosRun.Outcome> OUTCOMES = new ArrayList<>();
 
     @BeforeAll
