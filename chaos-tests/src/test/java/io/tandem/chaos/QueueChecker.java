@@ -132,8 +132,15 @@ final class QueueChecker {
                 }
             }
         }
+        long redelivered = 0;
         for (List<Execution> list : runs.values()) {
+            Map<Integer, Execution> byAttempt = new HashMap<>();
+            list.forEach(e -> byAttempt.put(e.attempt(), e));
             for (Execution e : list) {
+                Execution previous = byAttempt.get(e.attempt() - 1);
+                if (e.attempt() > 1 && (previous == null || !previous.end().equals("FAIL"))) {
+                    redelivered++; // the previous claim was lost (lease, session) or its outcome not accepted
+                }
                 Final f = finals.get(e.taskId());
                 if (f != null && e.attempt() > f.maxAttempts()) {
                     violations.add("too many attempts: worker " + e.worker() + " ran task " + e.taskId() + " (key "
@@ -204,11 +211,31 @@ final class QueueChecker {
             }
         }
 
+        // How hard exactly-once-by-key was exercised.
+        Map<String, Set<Integer>> ackedBy = new HashMap<>();
+        Map<String, Set<Integer>> unansweredBy = new HashMap<>();
+        for (Submit s : in.submits()) {
+            (s.acknowledged() ? ackedBy : unansweredBy).computeIfAbsent(s.key(), k -> new HashSet<>()).add(s.client());
+        }
+        long sharedKeys = ackedBy.values().stream().filter(c -> c.size() > 1).count();
+        long retriedKeys = 0;
+        long retriedElsewhere = 0;
+        for (Map.Entry<String, Set<Integer>> e : unansweredBy.entrySet()) {
+            Set<Integer> acked = ackedBy.get(e.getKey());
+            if (acked != null) {
+                retriedKeys++;
+                if (!e.getValue().containsAll(acked)) {
+                    retriedElsewhere++;
+                }
+            }
+        }
         long unfinishedUnacked = in.finals() == null ? 0 : in.finals().stream()
                 .filter(f -> !TERMINAL.contains(f.state()) && !firstAck.containsKey(f.key())).count();
         String scope = in.submits().size() + " submits (" + firstAck.size() + " acknowledged keys, " + unacknowledged
-                + " not acknowledged), " + in.executions().size() + " handler runs (" + retries + " retries, "
-                + failedRuns + " failed on purpose), " + completed + " completed, " + dead + " dead-lettered, "
+                + " not acknowledged; " + sharedKeys + " keys acknowledged to several clients, " + retriedKeys
+                + " acknowledged after an unanswered submit, " + retriedElsewhere + " of them by another client), "
+                + in.executions().size() + " handler runs (" + retries + " retries, "
+                + failedRuns + " failed on purpose, " + redelivered + " redelivered after a lost claim), " + completed + " completed, " + dead + " dead-lettered, "
                 + in.outcomes().size() + " outcomes seen by waiters, "
                 + (in.finals() == null ? "no final read" : "final read of " + in.finals().size() + " tasks"
                 + (unfinishedUnacked > 0 ? " (" + unfinishedUnacked + " unacknowledged ones unfinished)" : ""))

@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * idempotency keys; a submit that failed or timed out is retried with the <em>same</em> key, by the
  * same client and — through a spool directory shared by the clients — by others, and some submits
  * repeat an earlier key of this or another client on purpose, so exactly-once-by-key is exercised
- * across members and across lost answers. Workers (4 per client) run the tasks; the key decides how
- * a task's handler behaves ({@link Mode}): most succeed, some fail once or twice and then succeed,
+ * across members and across lost answers. Workers ({@value #WORKERS} per client) run the tasks;
+ * the key decides how a task's handler behaves ({@link Mode}): most succeed, some fail once or twice and then succeed,
  * some always fail (dead letters after {@value #MAX_ATTEMPTS} attempts), some outlive their lease
  * and need it extended. Each acknowledged task id gets a {@code result(id)} waiter on the client
  * that was told the id: it completes from the client's own apply of the completion or
@@ -55,8 +55,11 @@ final class QueueWorkload implements Workload {
     static final String QUEUE = "chaos-q";
     static final String TASK = "job";
     static final int MAX_ATTEMPTS = 3;
-    static final int WORKERS = 4;
+    static final int WORKERS = 8;
     static final int DRAIN_SECONDS = 60;
+    // Load: 2 submitters per client, one submit every 50-150 ms each (~40 tasks/s in all, ~1.5 runs
+    // per task) against 3 x 8 worker slots; a task's handler averages ~150 ms (SLOW ones 3 s).
+    // With 4 slots and 10 % SLOW tasks the workers could not keep up and the drain timed out.
     static final int FINAL_LIST_LIMIT = 100_000;
     /**
      * Short leases (extended every third while a handler runs), so lost claims come back within a
@@ -81,7 +84,7 @@ final class QueueWorkload implements Workload {
 
         static Mode of(String key) {
             int d = Math.floorMod(new SplittableRandom(key.hashCode()).nextInt(), 100);
-            return d < 55 ? OK : d < 65 ? SLOW : d < 80 ? FAIL_ONCE : d < 90 ? FAIL_TWICE : ALWAYS_FAIL;
+            return d < 60 ? OK : d < 65 ? SLOW : d < 80 ? FAIL_ONCE : d < 90 ? FAIL_TWICE : ALWAYS_FAIL;
         }
 
         boolean failsAt(int attempt) {
@@ -189,7 +192,7 @@ final class QueueWorkload implements Workload {
             if (!acknowledged) {
                 spool(spool, key);
             }
-            RegisterWorkload.pause(20 + random.nextInt(60));
+            RegisterWorkload.pause(50 + random.nextInt(100));
         }
     }
 
