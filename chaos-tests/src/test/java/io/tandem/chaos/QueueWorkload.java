@@ -174,7 +174,8 @@ final class QueueWorkload implements Workload {
             if (spooled != null) {
                 key = spooled; // another client's (or our own) unanswered submit: retry its key
             } else if (dice < 30 && n > 0) {
-                // Repeat an earlier key of this or another client on purpose (it may not exist yet).
+                // Repeat an earlier key of this or another client on purpose (it may not exist yet):
+                // 10 % of the iterations, 30 % while the spool is empty.
                 int other = 1 + random.nextInt(3);
                 key = "c" + other + "." + random.nextInt(2) + "-" + random.nextInt(n);
             } else {
