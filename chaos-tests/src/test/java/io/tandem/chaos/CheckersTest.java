@@ -237,8 +237,8 @@ class CheckersTest {
     void queuePassesACleanHistory() throws IOException {
         Workload.Verdict v = queue(null, null);
         assertPasses(v);
-        assertTrue(v.report().contains("1 completed, 1 dead-lettered") && v.report().contains("5 handler runs (3 retries, 3 failed on purpose, 1 redelivered after a lost claim)"),
-                v.report());
+        assertTrue(v.report().contains("1 completed, 1 dead-lettered") && v.report().contains(
+                "5 handler runs (3 retries, 3 failed on purpose, 1 redelivered after a lost claim)"), v.report());
     }
 
     @Test

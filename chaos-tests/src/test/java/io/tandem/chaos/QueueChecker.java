@@ -92,7 +92,8 @@ final class QueueChecker {
             Submit first = firstAck.putIfAbsent(s.key(), s);
             if (first != null && !first.taskId().equals(s.taskId())) {
                 violations.add("duplicated by key: key " + s.key() + " was acknowledged as task " + first.taskId()
-                        + " (client " + first.client() + ") and as task " + s.taskId() + " (client " + s.client() + ")");
+                        + " (client " + first.client() + ") and as task " + s.taskId() + " (client " + s.client()
+                        + ")");
             }
         }
 
@@ -235,7 +236,8 @@ final class QueueChecker {
                 + " not acknowledged; " + sharedKeys + " keys acknowledged to several clients, " + retriedKeys
                 + " acknowledged after an unanswered submit, " + retriedElsewhere + " of them by another client), "
                 + in.executions().size() + " handler runs (" + retries + " retries, "
-                + failedRuns + " failed on purpose, " + redelivered + " redelivered after a lost claim), " + completed + " completed, " + dead + " dead-lettered, "
+                + failedRuns + " failed on purpose, " + redelivered + " redelivered after a lost claim), " + completed
+                + " completed, " + dead + " dead-lettered, "
                 + in.outcomes().size() + " outcomes seen by waiters, "
                 + (in.finals() == null ? "no final read" : "final read of " + in.finals().size() + " tasks"
                 + (unfinishedUnacked > 0 ? " (" + unfinishedUnacked + " unacknowledged ones unfinished)" : ""))

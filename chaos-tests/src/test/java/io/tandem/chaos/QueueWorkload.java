@@ -54,6 +54,7 @@ final class QueueWorkload implements Workload {
 
     static final String QUEUE = "chaos-q";
     static final String TASK = "job";
+    static final int CLIENTS = 3;
     static final int MAX_ATTEMPTS = 3;
     static final int WORKERS = 8;
     static final int DRAIN_SECONDS = 60;
@@ -100,6 +101,11 @@ final class QueueWorkload implements Workload {
     @Override
     public String name() {
         return "queue";
+    }
+
+    @Override
+    public int clientCount() {
+        return CLIENTS;
     }
 
     @Override
@@ -176,7 +182,7 @@ final class QueueWorkload implements Workload {
             } else if (dice < 30 && n > 0) {
                 // Repeat an earlier key of this or another client on purpose (it may not exist yet):
                 // 10 % of the iterations, 30 % while the spool is empty.
-                int other = 1 + random.nextInt(3);
+                int other = 1 + random.nextInt(CLIENTS);
                 key = "c" + other + "." + random.nextInt(2) + "-" + random.nextInt(n);
             } else {
                 key = "c" + client + "." + thread + "-" + n++;
@@ -300,10 +306,13 @@ final class QueueWorkload implements Workload {
             }
             RegisterWorkload.pause(500);
         }
-        boolean drained = last != null && last.ready() == 0 && last.delayed() == 0 && last.claimed() == 0;
-        ctx.history().write("D", client, HistoryWriter.now(), drained ? "drained" : "timeout",
-                last == null ? -1 : last.ready(), last == null ? -1 : last.delayed(),
-                last == null ? -1 : last.claimed(), last == null ? -1 : last.completed(), last == null ? -1 : last.dead());
+        if (last == null) {
+            ctx.history().write("D", client, HistoryWriter.now(), "timeout", -1, -1, -1, -1, -1);
+            return;
+        }
+        boolean drained = last.ready() == 0 && last.delayed() == 0 && last.claimed() == 0;
+        ctx.history().write("D", client, HistoryWriter.now(), drained ? "drained" : "timeout", last.ready(),
+                last.delayed(), last.claimed(), last.completed(), last.dead());
     }
 
     /** Client 1 lists every task of the queue (linearizable), retrying for up to 20 s. */
