@@ -39,11 +39,16 @@ final class ChaosRun {
     private ChaosRun() {
     }
 
+    /** {@code chaos.lock.maxHold}: lock holders ask for a maximum hold (default true since A1 was fixed). */
+    static boolean maxHold() {
+        return Boolean.parseBoolean(System.getProperty("chaos.lock.maxHold", "true").trim());
+    }
+
     static String replay(String workload, long seed) {
         return "mvn -B -Pchaos -pl chaos-tests -am verify -Dtest='io/tandem/chaos/**'"
                 + " -Dsurefire.failIfNoSpecifiedTests=false -Dchaos.workloads=" + workload + " -Dchaos.seed=0x"
                 + Long.toHexString(seed) + " -Dchaos.minutes=" + System.getProperty("chaos.minutes", "1")
-                + (Boolean.getBoolean("chaos.lock.maxHold") ? " -Dchaos.lock.maxHold=true" : "");
+                + (maxHold() ? "" : " -Dchaos.lock.maxHold=false");
     }
 
     static Outcome run(String workloadName, long seed, Duration duration, int nodeCount, List<Nemesis.Kind> kinds,
@@ -54,7 +59,7 @@ final class ChaosRun {
         Files.createDirectories(dir);
         String header = "CHAOS workload=" + workloadName + " seed=0x" + Long.toHexString(seed) + " nodes=" + nodeCount
                 + " duration=" + duration.toSeconds() + "s nemeses=" + (kinds.isEmpty() ? "all" : kinds)
-                + (workloadName.equals("lock") ? " maxHold=" + Boolean.getBoolean("chaos.lock.maxHold") : "")
+                + (workloadName.equals("lock") ? " maxHold=" + maxHold() : "")
                 + "\nreplay: " + replay(workloadName, seed) + "\nreport: " + dir;
         System.out.println(header);
         Files.writeString(dir.resolve("seed.txt"), header + "\n");
@@ -78,7 +83,7 @@ final class ChaosRun {
                 params.put("index", String.valueOf(i));
                 params.put("resource", dir.resolve("resource.bin").toString());
                 params.put("maxLifeMs", String.valueOf(duration.toMillis() + 240_000));
-                params.put("maxHold", System.getProperty("chaos.lock.maxHold", "false"));
+                params.put("maxHold", String.valueOf(maxHold()));
                 clients.add(cluster.startClient(id, cluster.clientHost(i), ChaosCluster.CLIENT_PORT + i, workloadName,
                         params));
                 histories.add(dir.resolve("clients").resolve(id + ".history"));

@@ -33,14 +33,15 @@ import org.junit.jupiter.api.TestMethodOrder;
  * {@code chaos.seed} (hex {@code 0x...} or decimal; default random, always printed),
  * {@code chaos.workloads} (comma-separated, default every workload), {@code chaos.nodes} (3 or 5),
  * {@code chaos.nemeses} (comma-separated {@link Nemesis.Kind}s, default all),
- * {@code chaos.negative} (false skips the stale-read negative control).
+ * {@code chaos.negative} (false skips the stale-read negative control), {@code chaos.lock.maxHold}
+ * (default true: some lock holders ask for a maximum hold; false: none do).
  */
 @Tag("chaos")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChaosTest {
 
     static final Path ROOT = Path.of("target", "chaos").toAbsolutePath();
-    static final String ALL = "register,lock,leader,timestamps,watch";
+    static final String ALL = "register,lock,leader,timestamps,watch,queue";
     private static final List<ChaosRun.Outcome> OUTCOMES = new ArrayList<>();
 
     @BeforeAll

@@ -194,29 +194,106 @@ class CheckersTest {
 
     // ---------------------------------------------------------------- queue
 
+    /**
+     * A clean queue history: k1 acknowledged to clients 1 and 2 as task 1 and run twice (claim 9's
+     * result came too late, claim 10's was accepted); k2 failed all three attempts and was
+     * dead-lettered; k3's submit timed out and its task is still ready (not acknowledged: fine).
+     */
+    private static final String[] QUEUE = {
+        "SI\t1\t1.0-0\tk1\t90", "SC\t1\t1.0-0\tk1\t100\tOK\t1",
+        "SI\t2\t2.0-0\tk1\t95", "SC\t2\t2.0-0\tk1\t110\tOK\t1",
+        "SI\t1\t1.0-1\tk2\t111", "SC\t1\t1.0-1\tk2\t120\tOK\t2",
+        "SI\t2\t2.0-1\tk3\t121", "SC\t2\t2.0-1\tk3\t130\tINFO\tTandemTimeoutException",
+        "HS\t3\t1\tk1\t1\t9\t130", "HE\t3\t1\tk1\t1\t9\t135\tOK\tc3/t9/a1",
+        "HS\t1\t1\tk1\t2\t10\t140", "HE\t1\t1\tk1\t2\t10\t150\tOK\tc1/t10/a2",
+        "HS\t2\t2\tk2\t1\t11\t141", "HE\t2\t2\tk2\t1\t11\t151\tFAIL\t-",
+        "HS\t3\t2\tk2\t2\t12\t160", "HE\t3\t2\tk2\t2\t12\t170\tFAIL\t-",
+        "HS\t1\t2\tk2\t3\t13\t180", "HE\t1\t2\tk2\t3\t13\t190\tFAIL\t-",
+        "R\t1\t1\tk1\tCOMPLETED\tc1/t10/a2", "R\t2\t1\tk1\tCOMPLETED\tc1/t10/a2", "R\t1\t2\tk2\tDEAD\t-",
+        "D\t1\t300\tdrained\t0\t0\t0\t1\t1",
+        "F\t1\tk1\tCOMPLETED\t2\t3\tc1/t10/a2", "F\t2\tk2\tDEAD\t3\t3\t-", "F\t3\tk3\tREADY\t0\t3\t-",
+        "FEND\t1\t3\tfalse"};
+
+    /** The clean queue history with {@code from} replaced by {@code to} (null: removed); more lines appended. */
+    private Workload.Verdict queue(String from, String to, String... more) throws IOException {
+        List<String> lines = new java.util.ArrayList<>();
+        boolean found = from == null;
+        for (String l : QUEUE) {
+            if (l.equals(from)) {
+                found = true;
+                if (to != null) {
+                    lines.add(to);
+                }
+            } else {
+                lines.add(l);
+            }
+        }
+        assertTrue(found, "no line " + from);
+        lines.addAll(List.of(more));
+        return check(new QueueWorkload(), lines.toArray(new String[0]));
+    }
+
     @Test
-    void queueCatchesLostDuplicatedAndDoubleCompletedTasks() {
-        List<QueueChecker.Submit> submits = List.of(
-                new QueueChecker.Submit(1, "k1", true, "t1"),
-                new QueueChecker.Submit(2, "k1", true, "t1"),
-                new QueueChecker.Submit(1, "k2", true, "t2"),
-                new QueueChecker.Submit(2, "k3", false, null));
-        List<QueueChecker.Outcome> good = List.of(
-                new QueueChecker.Outcome(7, "k1", "t1", "COMPLETED"),
-                new QueueChecker.Outcome(8, "k2", "t2", "DEAD_LETTERED"));
-        assertPasses(QueueChecker.check(submits, good));
-        assertCaught(QueueChecker.check(submits, List.of(good.get(0))), "lost: task t2");
-        assertCaught(QueueChecker.check(List.of(submits.get(0), new QueueChecker.Submit(2, "k1", true, "t9")), good),
+    void queuePassesACleanHistory() throws IOException {
+        Workload.Verdict v = queue(null, null);
+        assertPasses(v);
+        assertTrue(v.report().contains("1 completed, 1 dead-lettered") && v.report().contains(
+                "5 handler runs (3 retries, 3 failed on purpose, 1 redelivered after a lost claim)"), v.report());
+    }
+
+    @Test
+    void queueCatchesALostAndAnUnfinishedTask() throws IOException {
+        assertCaught(queue("F\t2\tk2\tDEAD\t3\t3\t-", null), "lost: task 2");
+        assertCaught(queue("F\t2\tk2\tDEAD\t3\t3\t-", "F\t2\tk2\tCLAIMED\t2\t3\t-"), "not finished: task 2");
+        // Without the final read the checker cannot tell lost from running: that fails too.
+        assertCaught(queue("FEND\t1\t3\tfalse", null), "no final read");
+    }
+
+    @Test
+    void queueCatchesASecondTaskForOneKey() throws IOException {
+        assertCaught(queue("SC\t2\t2.0-0\tk1\t110\tOK\t1", "SC\t2\t2.0-0\tk1\t110\tOK\t9"),
                 "duplicated by key");
-        assertCaught(QueueChecker.check(submits, List.of(good.get(0), good.get(1),
-                new QueueChecker.Outcome(9, "k1", "t1", "COMPLETED"))), "duplicate outcome");
-        assertCaught(QueueChecker.check(submits, List.of(good.get(0), good.get(1),
-                new QueueChecker.Outcome(9, "zz", "t7", "COMPLETED"))), "phantom");
+    }
+
+    @Test
+    void queueCatchesTwoOutcomesOfOneTask() throws IOException {
+        assertCaught(queue("R\t2\t1\tk1\tCOMPLETED\tc1/t10/a2", "R\t2\t1\tk1\tDEAD\t-"), "duplicate outcome");
+        // Both results came from real runs, but only one may be the task's.
+        assertCaught(queue("R\t2\t1\tk1\tCOMPLETED\tc1/t10/a2", "R\t2\t1\tk1\tCOMPLETED\tc3/t9/a1"),
+                "duplicate outcome");
+    }
+
+    @Test
+    void queueCatchesPhantoms() throws IOException {
+        assertCaught(queue(null, null, "R\t1\t7\tzz\tCOMPLETED\tc1/t20/a1"), "phantom");
+        assertCaught(queue(null, null, "HS\t1\t7\tzz\t1\t20\t200"), "phantom");
+        // k2's handler failed every run: a completion of it came from nowhere.
+        assertCaught(queue("F\t2\tk2\tDEAD\t3\t3\t-", "F\t2\tk2\tCOMPLETED\t3\t3\tc1/t13/a3"),
+                "phantom result");
+    }
+
+    @Test
+    void queueCatchesAStaleCompletion() throws IOException {
+        // Claim 10's result was accepted, yet the task was claimed again (token 14) afterwards.
+        assertCaught(queue(null, null, "HS\t2\t1\tk1\t3\t14\t200"), "stale completion");
+    }
+
+    @Test
+    void queueCatchesWrongAttemptCounts() throws IOException {
+        assertCaught(queue(null, null, "HS\t2\t2\tk2\t4\t15\t200", "HE\t2\t2\tk2\t4\t15\t210\tFAIL\t-"),
+                "too many attempts");
+        assertCaught(queue("F\t2\tk2\tDEAD\t3\t3\t-", "F\t2\tk2\tDEAD\t2\t3\t-"), "dead-lettered early");
+        assertCaught(queue("F\t2\tk2\tDEAD\t3\t3\t-", "F\t2\tk2\tCANCELLED\t3\t3\t-"), "cancelled");
+    }
+
+    @Test
+    void queueCatchesAResultWaiterThatNeverCompleted() throws IOException {
+        assertCaught(queue("R\t1\t2\tk2\tDEAD\t-", "RP\t1\t2\tk2"), "result never completed");
     }
 
     @Test
     void everyWorkloadIsNamed() {
-        for (String name : List.of("register", "register-stale", "lock", "leader", "timestamps", "watch")) {
+        for (String name : List.of("register", "register-stale", "lock", "leader", "timestamps", "watch", "queue")) {
             assertTrue(Workload.named(name).name().equals(name), name);
         }
     }

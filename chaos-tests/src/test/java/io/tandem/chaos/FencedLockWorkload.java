@@ -72,9 +72,9 @@ final class FencedLockWorkload implements Workload {
 
     private static void loop(Context ctx, int client, FileResource store, SplittableRandom random) {
         DistributedLock plain = ctx.node().lock(LOCK);
-        // Off by default until anomaly A1 (docs/chaos.md) is fixed: isValid() ignores the maximum
-        // hold, so a cut-off holder stays "valid" after the cluster gave the lock to someone else.
-        DistributedLock bounded = Boolean.parseBoolean(ctx.param("maxHold", "false"))
+        // On by default since anomaly A1 (docs/chaos.md: isValid() ignored the maximum hold, so a
+        // cut-off holder stayed "valid" after the cluster gave the lock to someone else) was fixed.
+        DistributedLock bounded = Boolean.parseBoolean(ctx.param("maxHold", "true"))
                 ? plain.withMaxHold(Duration.ofMillis(MAX_HOLD_MS)) : plain;
         int n = 0;
         while (ctx.running()) {

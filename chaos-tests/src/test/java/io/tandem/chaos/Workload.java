@@ -56,6 +56,7 @@ interface Workload {
             case "leader": return new LeaderWorkload();
             case "timestamps": return new TimestampWorkload();
             case "watch": return new WatchWorkload();
+            case "queue": return new QueueWorkload();
             default: throw new IllegalArgumentException("unknown workload " + name);
         }
     }

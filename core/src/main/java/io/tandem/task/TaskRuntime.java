@@ -187,6 +187,7 @@ public final class TaskRuntime implements AutoCloseable {
             @Override
             public void onRestored() {
                 resumeClaims();
+                completeWaitersFromState();
             }
 
             @Override
@@ -289,6 +290,47 @@ public final class TaskRuntime implements AutoCloseable {
             }
         }).exceptionally(e -> {
             LOG.warn("node {}: could not look for task claims after a snapshot install: {}", nodeId, e.toString());
+            return null;
+        });
+    }
+
+    /**
+     * After a snapshot install the "finished" events it covered were never seen either: complete
+     * the callers waiting for a task that finished meanwhile from the restored state (and fail
+     * those whose task is gone: finished and past its retention, or purged), instead of leaving
+     * them waiting forever.
+     */
+    private void completeWaitersFromState() {
+        if (waiters.isEmpty()) {
+            return;
+        }
+        List<Long> ids = new ArrayList<>(waiters.keySet());
+        node.read(false, sm -> {
+            Map<Long, Optional<TaskInfo>> found = new java.util.HashMap<>();
+            for (long id : ids) {
+                found.put(id, sm.task(id));
+            }
+            return found;
+        }).thenAccept(found -> found.forEach((id, t) -> {
+            if (t.isPresent() && !t.get().state().isFinished()) {
+                return;
+            }
+            List<CompletableFuture<byte[]>> w = waiters.remove(id);
+            if (w == null) {
+                return;
+            }
+            if (t.isPresent()) {
+                TaskInfo i = t.get();
+                LOG.info("node {}: task {} finished while this node caught up from a snapshot; completing {} waiter(s)",
+                        nodeId, id, w.size());
+                callbacks.execute(() -> completeWaiters(w, id, i.state(), i.result(), i.lastError(), i.attempts()));
+            } else {
+                NotFoundException gone = new NotFoundException("task " + id + " finished and is gone (past its result"
+                        + " retention, or purged) by the time node " + nodeId + " caught up from a snapshot");
+                callbacks.execute(() -> w.forEach(f -> f.completeExceptionally(gone)));
+            }
+        })).exceptionally(e -> {
+            LOG.warn("node {}: could not look for finished tasks after a snapshot install: {}", nodeId, e.toString());
             return null;
         });
     }

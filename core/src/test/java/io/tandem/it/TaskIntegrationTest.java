@@ -1,5 +1,6 @@
 package io.tandem.it;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -236,6 +237,70 @@ class TaskIntegrationTest {
             assertTrue(hung.getCause().getMessage().contains("timed out after 300 ms"), hung.getCause().getMessage());
             c.node("n2").tasks("misc").handle("dup", ctx -> null, 1);
             assertThrows(InvalidArgumentException.class, () -> c.node("n2").tasks("misc").handle("dup", ctx -> null, 1));
+        }
+    }
+
+    /**
+     * A node waiting in {@code result(id)} that falls behind and catches up through an installed
+     * snapshot never sees the "finished" event of a task that finished inside the snapshot; the
+     * waiter must be completed from the restored state instead of hanging forever.
+     */
+    @Test
+    void aResultWaiterCompletesWhenItsNodeCatchesUpThroughASnapshot() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String waiterId = leader.equals("n1") ? "n2" : "n1";
+            CountDownLatch release = new CountDownLatch(1);
+            c.node(leader).tasks("snap", FAST).handle("job", ctx -> {
+                release.await();
+                return utf8("done " + ctx.taskId());
+            }, 1);
+            TaskQueue q = c.node(waiterId).tasks("snap", FAST);
+            long id = q.submit(Task.named("job"));
+            CompletableFuture<byte[]> result = q.result(id);
+            AtomicInteger restored = new AtomicInteger();
+            c.node(waiterId).runtime().addStateListener(new io.tandem.state.StateMachine.Listener() {
+                @Override
+                public void onRestored() {
+                    restored.incrementAndGet();
+                }
+            });
+            // Stall the waiter's loop; meanwhile the others move on (past what the leader sends a
+            // silent follower before waiting for its answers), then finish the task, then snapshot
+            // and compact well past it (200 entries per snapshot here): the waiter can only catch
+            // up through a snapshot that contains the completion.
+            CountDownLatch stalled = new CountDownLatch(1);
+            CountDownLatch resume = new CountDownLatch(1);
+            c.node(waiterId).runtime().read(false, sm -> {
+                stalled.countDown();
+                try {
+                    resume.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            });
+            try {
+                assertTrue(stalled.await(5, TimeUnit.SECONDS));
+                for (int i = 0; i < 300; i++) {
+                    c.node(leader).data().write("fill" + (i % 20), "v" + i);
+                }
+                release.countDown();
+                TaskQueue onLeader = c.node(leader).tasks("snap", FAST);
+                LocalCluster.await(Duration.ofSeconds(2), () -> onLeader.status(id).orElseThrow().state()
+                        == TaskState.COMPLETED, "task completed while the waiter is stalled");
+                for (int i = 0; i < 300; i++) {
+                    c.node(leader).data().write("fill" + (i % 20), "w" + i);
+                }
+                assertFalse(result.isDone(), "the waiter's loop is stalled: it cannot have seen the completion yet");
+            } finally {
+                resume.countDown();
+            }
+            LocalCluster.await(Duration.ofSeconds(15), () -> restored.get() > 0,
+                    waiterId + " catching up through an installed snapshot");
+            byte[] got = assertDoesNotThrow(() -> result.get(10, TimeUnit.SECONDS), "result(" + id + ") on "
+                    + waiterId + " never completed after it caught up through a snapshot containing the completion");
+            assertEquals("done " + id, TaskQueue.text(got));
         }
     }
 }
