@@ -2,12 +2,14 @@
 # One command for the benchmarks: builds, runs Tandem against the Atomix 3.1.12 baseline in the
 # same run, and writes the report (docs/benchmarks.md section + docs/img/*.png).
 #
-#   jmh/run-benchmarks.sh quick   # a few minutes: in-process, one cluster per side kept across
-#                                 # cases, 1 s iterations, the main thread counts
-#   jmh/run-benchmarks.sh full    # about an hour: 3 forks, throughput + sample-time, all thread
-#                                 # counts, plus the layer benchmarks (log, transport, core, time)
+#   jmh/run-benchmarks.sh quick   # about 12 min: the suite 3 times, each in a fresh JVM with one
+#                                 # cluster per side kept across its cases, 1 s iterations, the
+#                                 # main thread counts; the report gives medians over the runs
+#   jmh/run-benchmarks.sh full    # 2-2.5 hours: 3 forks per case, throughput + sample-time, all
+#                                 # thread counts, plus the layer benchmarks (log, transport, core, time)
 #
-# Environment: SUITE_FORKS=N overrides the fork count; SUITE_ONLY=regex limits the operations
+# Environment: SUITE_RUNS=N runs of the suite (quick: 3, full: 1); SUITE_FORKS=N overrides the
+# fork count; SUITE_ONLY=regex limits the operations
 # (e.g. SUITE_ONLY='lock.*'); SKIP_BUILD=1 reuses jmh/target/benchmarks.jar.
 # Runs hold /tmp/jmh.lock so that benchmark runs on a shared machine do not overlap.
 set -euo pipefail

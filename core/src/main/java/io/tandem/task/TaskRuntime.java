@@ -410,7 +410,14 @@ public final class TaskRuntime implements AutoCloseable {
     /** Sends a completion or failure; the lease keeps being extended until it is applied. */
     private CompletableFuture<Void> report(TaskEvents.Assigned a, TaskCommand outcome) {
         return node.submit(outcome).handle((res, e) -> {
-            if (e != null) {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                    ? e.getCause() : e;
+            if (cause instanceof io.tandem.SessionExpiredException) {
+                // The session's end already handed the claim back to the queue in that same apply.
+                LOG.warn("node {}: could not report the outcome of task {} claim {}: this node's session ended,"
+                        + " which already returned the task to the queue; it runs again", nodeId, a.taskId(),
+                        a.token());
+            } else if (e != null) {
                 LOG.warn("node {}: could not report the outcome of task {} claim {} ({}); it runs again after its"
                         + " lease", nodeId, a.taskId(), a.token(), e.toString());
             } else if (res instanceof TaskResult.Outcome o && !o.accepted()) {

@@ -113,14 +113,13 @@ public final class Report {
         for (String f : args[0].split(",")) {
             jsons.add(Path.of(f));
         }
-        Path json = jsons.get(0);
         Path md = Path.of(args[1]);
         Path img = Path.of(args[2]);
         Map<String, Map<Key, Cell>> sides = readAll(jsons);
         Map<Key, Cell> tandem = sides.getOrDefault(TANDEM, Map.of());
         Map<Key, Cell> atomix = sides.getOrDefault(ATOMIX, Map.of());
         if (tandem.isEmpty()) {
-            throw new IllegalStateException(json + " holds no " + TANDEM + " results");
+            throw new IllegalStateException(jsons + " hold no " + TANDEM + " results");
         }
         Files.createDirectories(img);
         List<String> envs = new ArrayList<>();
@@ -131,7 +130,9 @@ public final class Report {
             }
         }
         String env = String.join(" ", envs);
-        String section = markdown(tandem, atomix, json, env, md.toAbsolutePath().getParent().relativize(img.toAbsolutePath()));
+        String names = String.join("`, `", jsons.stream().map(j -> j.getFileName().toString()).toList());
+        String section = markdown(tandem, atomix, names, env,
+                md.toAbsolutePath().getParent().relativize(img.toAbsolutePath()));
         charts(tandem, atomix, img);
         String doc = Files.exists(md) ? Files.readString(md) : "# Benchmarks\n";
         int b = doc.indexOf(BEGIN);
@@ -270,7 +271,7 @@ public final class Report {
 
     // ---------------------------------------------------------------- markdown
 
-    static String markdown(Map<Key, Cell> tandem, Map<Key, Cell> atomix, Path json, String env, Path imgRel) {
+    static String markdown(Map<Key, Cell> tandem, Map<Key, Cell> atomix, String json, String env, Path imgRel) {
         StringBuilder b = new StringBuilder();
         b.append(BEGIN).append("\n\n");
         int forks = tandem.values().stream().mapToInt(c -> c.forks).max().orElse(0);
@@ -283,7 +284,7 @@ public final class Report {
                 + "lowest and highest per-run median (the spread between runs; one run: lowest and highest "
                 + "iteration); p50/p99 = median over runs of JMH sample-time percentiles. "
                 + "Ratio = Tandem ÷ Atomix throughput of the same case, measured back to back. Machine: %d vCPU, %s %s, "
-                + "%s %s.%s%n%n", LocalDate.now(), json.getFileName(), runs,
+                + "%s %s.%s%n%n", LocalDate.now(), json, runs,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                 System.getProperty("os.version"), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), env.isEmpty() ? "" : " " + env));
