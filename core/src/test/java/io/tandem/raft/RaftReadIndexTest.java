@@ -42,6 +42,56 @@ class RaftReadIndexTest {
     }
 
     @Test
+    @DisplayName("one read round in flight: reads arriving during a round go together in the next, sent when it is confirmed")
+    void readsDuringARoundShareTheNext() {
+        RaftTestCluster c = RaftTestCluster.of(3);
+        Node leader = c.elect(1);
+        long commit = leader.core.commitIndex();
+
+        leader.core.readIndex(1);
+        c.flush();
+        List<Message> first = c.takeInFlight();
+        assertEquals(2, first.stream().filter(Heartbeat.class::isInstance).count(), "round 1 to both followers");
+
+        leader.core.readIndex(2);
+        leader.core.readIndex(3);
+        c.flush();
+        assertTrue(c.inFlight().isEmpty(), "no second round while the first is unconfirmed: " + c.inFlight());
+
+        first.forEach(c::deliver);
+        c.flush();
+        c.deliverWhere(m -> m instanceof HeartbeatResponse); // round 1 confirmed
+        assertEquals(List.of(new ReadState(1, commit)), leader.readStates, "round 1 serves only the read before it");
+        List<Message> second = c.takeInFlight();
+        assertEquals(2, second.stream().filter(Heartbeat.class::isInstance).count(),
+                "confirming round 1 starts round 2 for the reads that waited: " + second);
+
+        second.forEach(c::deliver);
+        c.stabilize();
+        assertEquals(List.of(new ReadState(1, commit), new ReadState(2, commit), new ReadState(3, commit)),
+                leader.readStates);
+    }
+
+    @Test
+    @DisplayName("a read waiting behind an unanswered round is served by the next heartbeat tick's round")
+    void aLostRoundDelaysReadsOnlyUntilTheNextHeartbeat() {
+        RaftTestCluster c = RaftTestCluster.of(3);
+        Node leader = c.elect(1);
+        long commit = leader.core.commitIndex();
+
+        leader.core.readIndex(1);
+        c.flush();
+        c.takeInFlight(); // round 1 is lost
+        leader.core.readIndex(2);
+        c.flush();
+        assertTrue(c.inFlight().isEmpty());
+
+        leader.core.tick(); // heartbeatTicks = 1: the periodic round
+        c.stabilize();
+        assertEquals(List.of(new ReadState(1, commit), new ReadState(2, commit)), leader.readStates);
+    }
+
+    @Test
     @DisplayName("§6.4 acknowledgements of a heartbeat round sent before the read do not confirm it")
     void earlierRoundDoesNotConfirm() {
         RaftTestCluster c = RaftTestCluster.of(3);
