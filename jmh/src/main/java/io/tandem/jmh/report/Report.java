@@ -421,15 +421,8 @@ public final class Report {
             tv.add(Math.max(1, tandem.get(k).median()));
             av.add(Math.max(1, a.median()));
         }
-        if (!cats.isEmpty()) {
-            CategoryChart c = new CategoryChartBuilder().width(1200).height(600)
-                    .title("Throughput, 3 nodes, fsync on (ops/s, log scale)").xAxisTitle("operation × threads")
-                    .yAxisTitle("ops/s").build();
-            style(c, tv, av);
-            c.addSeries("Tandem", cats, tv);
-            c.addSeries("Atomix 3.1.12 (atomix-raft)", cats, av);
-            BitmapEncoder.saveBitmap(c, img.resolve("tandem-vs-atomix-throughput").toString(), BitmapEncoder.BitmapFormat.PNG);
-        }
+        saveChart(img.resolve("tandem-vs-atomix-throughput"), 1200, 600,
+                "Throughput, 3 nodes, fsync on (ops/s, log scale)", "operation × threads", "ops/s", cats, tv, av);
         List<String> lcats = new ArrayList<>();
         List<Double> tl = new ArrayList<>();
         List<Double> al = new ArrayList<>();
@@ -443,15 +436,22 @@ public final class Report {
             tl.add(Math.max(0.01, t.p50Us));
             al.add(Math.max(0.01, a.p50Us));
         }
-        if (!lcats.isEmpty()) {
-            CategoryChart c = new CategoryChartBuilder().width(1000).height(550)
-                    .title("p50 latency, 1 thread, 3 nodes, fsync on (µs, log scale)").xAxisTitle("operation")
-                    .yAxisTitle("µs").build();
-            style(c, tl, al);
-            c.addSeries("Tandem", lcats, tl);
-            c.addSeries("Atomix 3.1.12 (atomix-raft)", lcats, al);
-            BitmapEncoder.saveBitmap(c, img.resolve("tandem-vs-atomix-latency").toString(), BitmapEncoder.BitmapFormat.PNG);
+        saveChart(img.resolve("tandem-vs-atomix-latency"), 1000, 550,
+                "p50 latency, 1 thread, 3 nodes, fsync on (µs, log scale)", "operation", "µs", lcats, tl, al);
+    }
+
+    /** A log-scale bar chart of Tandem against Atomix per category, as a PNG; nothing if there is no category. */
+    private static void saveChart(Path file, int width, int height, String title, String xTitle, String yTitle,
+            List<String> cats, List<Double> tandem, List<Double> atomix) throws IOException {
+        if (cats.isEmpty()) {
+            return;
         }
+        CategoryChart c = new CategoryChartBuilder().width(width).height(height).title(title).xAxisTitle(xTitle)
+                .yAxisTitle(yTitle).build();
+        style(c, tandem, atomix);
+        c.addSeries("Tandem", cats, tandem);
+        c.addSeries("Atomix 3.1.12 (atomix-raft)", cats, atomix);
+        BitmapEncoder.saveBitmap(c, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static void style(CategoryChart c, List<Double> a, List<Double> b) {
