@@ -1,6 +1,7 @@
 package io.tandem.metrics;
 
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -31,6 +32,8 @@ public final class TandemMetrics implements AutoCloseable {
     private final MeterRegistry registry;
     private final RaftNode runtime;
     private final List<Meter> meters = new ArrayList<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter> refused =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Gauge> lagGauges = new ConcurrentHashMap<>();
     private final Tags tags;
 
@@ -88,6 +91,14 @@ public final class TandemMetrics implements AutoCloseable {
             public void proposalBatch(int size) {
                 batches.record(size);
             }
+
+            @Override
+            public void messageRefused(String reason) {
+                // Registered on first use per reason (a few fixed names).
+                refused.computeIfAbsent(reason, r -> Counter.builder("tandem.messages.refused")
+                        .tags(tags.and("reason", r)).description("messages and forwarded proposals refused"
+                                + " (docs/security.md)").register(registry)).increment();
+            }
         });
         trackLagGauges();
     }
@@ -116,6 +127,9 @@ public final class TandemMetrics implements AutoCloseable {
         runtime.metricsSink(new NodeMetrics.Sink() { });
         for (Meter m : meters) {
             registry.remove(m);
+        }
+        for (Counter c : refused.values()) {
+            registry.remove(c);
         }
         for (Gauge g : lagGauges.values()) {
             registry.remove(g);

@@ -36,5 +36,12 @@ public record NodeMetrics(int role, long term, long commitIndex, long appliedInd
         /** {@code size} commands left this node in one batch (to the leader's log or forwarded). */
         default void proposalBatch(int size) {
         }
+
+        /**
+         * A message or forwarded proposal was refused ({@code reason}: forged_sender, not_a_member,
+         * misaddressed, invalid_proposal); see docs/security.md.
+         */
+        default void messageRefused(String reason) {
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.tandem.node;
 
 import io.tandem.raft.RaftConfig;
+import io.tandem.state.CommandLevels;
 import io.tandem.state.StateMachine;
 import io.tandem.transport.Endpoint;
 import java.util.List;
@@ -20,13 +21,35 @@ import java.util.List;
  * @param sessionSafetyMarginMs the node treats its session as lost this long before the cluster
  *                            can expire it (covers clock offset between nodes and rate drift)
  * @param autopilot           the leader's membership housekeeping (promotion, dead-member replacement)
+ * @param commandLevel        the highest command level this node reads and reports (normally
+ *                            {@link CommandLevels#CURRENT}; lower only to rehearse a rolling upgrade)
  */
 public record NodeOptions(String nodeId, Endpoint advertise, List<Endpoint> seeds, RaftConfig raft, long tickMs,
                           long sessionTimeoutMs, long snapshotEveryEntries, long requestTimeoutMs, long retryMs,
                           int inboxCapacity, int maxPendingRequests, int voterCount, StateMachine.Limits limits,
-                          long sessionSafetyMarginMs, Autopilot.Settings autopilot) {
+                          long sessionSafetyMarginMs, Autopilot.Settings autopilot, int commandLevel) {
+
+    public NodeOptions(String nodeId, Endpoint advertise, List<Endpoint> seeds, RaftConfig raft, long tickMs,
+                       long sessionTimeoutMs, long snapshotEveryEntries, long requestTimeoutMs, long retryMs,
+                       int inboxCapacity, int maxPendingRequests, int voterCount, StateMachine.Limits limits,
+                       long sessionSafetyMarginMs, Autopilot.Settings autopilot) {
+        this(nodeId, advertise, seeds, raft, tickMs, sessionTimeoutMs, snapshotEveryEntries, requestTimeoutMs, retryMs,
+                inboxCapacity, maxPendingRequests, voterCount, limits, sessionSafetyMarginMs, autopilot,
+                CommandLevels.CURRENT);
+    }
+
+    /** This node's options with {@code level} as its command level. */
+    public NodeOptions withCommandLevel(int level) {
+        return new NodeOptions(nodeId, advertise, seeds, raft, tickMs, sessionTimeoutMs, snapshotEveryEntries,
+                requestTimeoutMs, retryMs, inboxCapacity, maxPendingRequests, voterCount, limits, sessionSafetyMarginMs,
+                autopilot, level);
+    }
 
     public NodeOptions {
+        if (commandLevel < CommandLevels.BASE || commandLevel > CommandLevels.CURRENT) {
+            throw new IllegalArgumentException("command level " + commandLevel + " must be between "
+                    + CommandLevels.BASE + " and " + CommandLevels.CURRENT + " (the levels this build reads)");
+        }
         seeds = List.copyOf(seeds);
         if (sessionSafetyMarginMs <= 0 || sessionSafetyMarginMs >= sessionTimeoutMs) {
             throw new IllegalArgumentException("session safety margin " + sessionSafetyMarginMs

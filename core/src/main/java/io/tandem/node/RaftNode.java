@@ -1,6 +1,7 @@
 package io.tandem.node;
 
 import io.tandem.ClosedException;
+import io.tandem.InvalidArgumentException;
 import io.tandem.OverloadedException;
 import io.tandem.SessionExpiredException;
 import io.tandem.TandemException;
@@ -135,6 +136,10 @@ public final class RaftNode implements AutoCloseable {
     private long lastApplied;
     private long lastSnapshotIndex;
     private final Formation formation;
+    private final PeerGuard peerGuard;
+    private final ClusterVersions clusterVersions;
+    private long lastVersionReportNanos;
+    private long lastVersionProposalNanos;
     private final TreeMap<String, Endpoint> addressBook = new TreeMap<>();
     /** Parsed forms of the address texts peers send with every message (loop thread only). */
     private final HashMap<String, Endpoint> parsedAddresses = new HashMap<>();
@@ -226,6 +231,8 @@ public final class RaftNode implements AutoCloseable {
         this.inbox = new LoopInbox(opt.inboxCapacity());
         this.sm = new StateMachine(opt.limits());
         this.formation = new Formation(opt, this::sendTo);
+        this.peerGuard = new PeerGuard(opt.nodeId(), clock::monotonicNanos, () -> metricsSink);
+        this.clusterVersions = new ClusterVersions(opt.nodeId(), opt.commandLevel());
         this.autopilot = new Autopilot(opt.autopilot());
         this.sessionLease = new SessionLease(opt.sessionTimeoutMs(), opt.sessionSafetyMarginMs());
         this.sm.setListener(new StateMachine.Listener() {
@@ -328,6 +335,14 @@ public final class RaftNode implements AutoCloseable {
             if (pending.size() + waitingForSession.size() >= opt.maxPendingRequests()) {
                 fail(f, new OverloadedException("node " + opt.nodeId() + " has " + opt.maxPendingRequests()
                         + " requests in flight (maxPendingRequests); retry with back-off"));
+                return;
+            }
+            int level = io.tandem.state.CommandLevels.levelOf(command);
+            if (level > sm.clusterVersion()) {
+                fail(f, new InvalidArgumentException("node " + opt.nodeId() + ": " + command.getClass().getSimpleName()
+                        + " needs cluster version " + level + ", but the cluster is at " + sm.clusterVersion()
+                        + " because not every member reads it yet; finish upgrading every member (the leader raises"
+                        + " the version within seconds once all run a build that reads it)"));
                 return;
             }
             Pending p = new Pending(command, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs()));
@@ -890,6 +905,7 @@ public final class RaftNode implements AutoCloseable {
                 }
                 sessionDuties(now);
                 leaveDuties(now);
+                versionDuties(now);
                 if (now - metricsPublishedNanos >= 500_000_000L) {
                     metricsPublishedNanos = now;
                     metrics = collectMetrics();
@@ -983,6 +999,9 @@ public final class RaftNode implements AutoCloseable {
 
     private void handleMessage(String from, Object message) {
         if (message instanceof Wire.TimedRaftEnvelope env) {
+            if (!admitRaft(from, env.message())) {
+                return;
+            }
             autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
             hlc.update(env.hlc());
             peerClocks.observe(env.message().from(), env.physicalMs(), hlc.physicalMillis());
@@ -991,12 +1010,18 @@ public final class RaftNode implements AutoCloseable {
                 core.step(env.message());
             }
         } else if (message instanceof Wire.RaftEnvelope env) {
+            if (!admitRaft(from, env.message())) {
+                return;
+            }
             autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
             rememberAddress(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
             }
         } else if (message instanceof Wire.LeaveRequest leave) {
+            if (!peerGuard.admitNamed(from, leave.nodeId(), "leave request")) {
+                return;
+            }
             if (core != null && core.isLeader()) {
                 if (core.configuration().isVoter(leave.nodeId())) {
                     LOG.info("node {}: {} is leaving for good; autopilot will replace it", opt.nodeId(),
@@ -1012,9 +1037,18 @@ public final class RaftNode implements AutoCloseable {
             }
         } else if (message instanceof Wire.ForwardProposals fwd) {
             if (core != null && core.isLeader()) {
-                proposeOnLeader(fwd.payloads());
+                proposeForwarded(from, fwd.payloads());
+            }
+        } else if (message instanceof Wire.ProposalRefused refused) {
+            onProposalRefused(from, refused);
+        } else if (message instanceof Wire.MemberVersion v) {
+            if (core != null && core.configuration().isMember(from)) {
+                clusterVersions.reported(from, v.commandLevel());
             }
         } else if (message instanceof Wire.DiscoverRequest req) {
+            if (!peerGuard.admitNamed(from, req.nodeId(), "discover request")) {
+                return;
+            }
             rememberAddress(req.nodeId(), req.address());
             if (phase == Phase.DISCOVERING) {
                 // Both founders of a mismatched pair must notice, whichever asks first.
@@ -1024,15 +1058,118 @@ public final class RaftNode implements AutoCloseable {
             sendTo(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), opt.advertise().toString(),
                     formed, seedStrings()));
         } else if (message instanceof Wire.DiscoverResponse resp) {
+            if (!peerGuard.admitNamed(from, resp.nodeId(), "discover response")) {
+                return;
+            }
             rememberAddress(resp.nodeId(), resp.address());
             formation.onDiscoverResponse(resp);
         } else if (message instanceof Wire.JoinRequest join) {
+            if (!peerGuard.admitNamed(from, join.nodeId(), "join request")) {
+                return;
+            }
             rememberAddress(join.nodeId(), join.address());
             onJoinRequest(join);
         } else if (message instanceof Wire.JoinResponse resp) {
             formation.onJoinResponse(resp);
         } else {
             LOG.warn("node {}: dropping unexpected {} from {}", opt.nodeId(), message.getClass().getName(), from);
+        }
+    }
+
+    /** See {@link PeerGuard}: identity is the connection's; only members step this node's core. */
+    private boolean admitRaft(String from, Message m) {
+        Configuration cfg = core == null ? Configuration.EMPTY : core.configuration();
+        return peerGuard.admitRaft(from, m.from(), m.to(), cfg);
+    }
+
+    /**
+     * The leader proposes what a member forwarded only after decoding it at the cluster version
+     * and checking it: a payload that cannot be decoded, is too new for some member, is invalid,
+     * or runs in a session the sender does not own, is refused to its sender and never reaches
+     * the log (where every replica would have to apply it).
+     */
+    private void proposeForwarded(String from, List<byte[]> payloads) {
+        if (!core.configuration().isMember(from)) {
+            peerGuard.refuse(PeerGuard.Refusal.NOT_A_MEMBER, from, "forwarded " + payloads.size() + " proposals but is"
+                    + " not a member");
+            return;
+        }
+        List<byte[]> admitted = new ArrayList<>(payloads.size());
+        for (byte[] payload : payloads) {
+            String reason;
+            Envelope env = null;
+            try {
+                env = CommandCodec.decode(payload, sm.clusterVersion());
+                reason = sm.precheck(env);
+                if (reason == null) {
+                    reason = ownerProblem(from, env);
+                }
+            } catch (IllegalArgumentException e) {
+                reason = "undecodable command: " + e.getMessage();
+            }
+            if (reason == null) {
+                admitted.add(payload);
+                continue;
+            }
+            peerGuard.refuse(PeerGuard.Refusal.INVALID_PROPOSAL, from, "forwarded a proposal refused before the log: "
+                    + reason);
+            long[] header = env != null ? new long[] {env.sessionId(), env.sequence()} : CommandCodec.header(payload);
+            Endpoint back = addressOf(from);
+            if (back != null) {
+                sendTo(back, new Wire.ProposalRefused(header == null ? 0 : header[0], header == null ? 0 : header[1],
+                        "leader " + opt.nodeId() + " refused the command before proposing it: " + reason));
+            }
+        }
+        if (!admitted.isEmpty()) {
+            proposeOnLeader(admitted);
+        }
+    }
+
+    /** A member may open sessions only for itself and run commands only in its own sessions. */
+    private String ownerProblem(String from, Envelope env) {
+        if (env.command() instanceof Command.OpenSession open) {
+            return open.nodeId().equals(from) ? null : "opens a session for '" + open.nodeId() + "'";
+        }
+        if (env.command() instanceof Command.SetClusterVersion) {
+            return "SetClusterVersion is proposed by the leader only";
+        }
+        String owner = sm.nodeOfSession(env.sessionId());
+        // An unknown session is left to apply, which answers SessionExpired the same way on every replica.
+        return owner == null || owner.equals(from) ? null : "runs in session " + env.sessionId() + " of '" + owner + "'";
+    }
+
+    private void onProposalRefused(String from, Wire.ProposalRefused refused) {
+        if (core == null || !from.equals(core.leaderId())) {
+            peerGuard.refuse(PeerGuard.Refusal.FORGED_SENDER, from, "sent a proposal refusal but is not the leader");
+            return;
+        }
+        LOG.warn("node {}: {}", opt.nodeId(), refused.reason());
+        if (refused.sessionId() != sessionId || sessionId == 0) {
+            return;
+        }
+        Pending p = pending.remove(refused.sequence());
+        if (p != null) {
+            toSend.remove(p);
+            fail(p.future, new InvalidArgumentException(refused.reason()));
+        }
+    }
+
+    /** Members tell the leader what they read; the leader raises the cluster version once all read more. */
+    private void versionDuties(long now) {
+        if (core.isLeader()) {
+            int v = clusterVersions.toPropose(core.configuration(), sm.clusterVersion());
+            if (v > 0 && now - lastVersionProposalNanos >= 1_000_000_000L) {
+                lastVersionProposalNanos = now;
+                LOG.info("node {}: every member reads command level {}; raising the cluster version from {}",
+                        opt.nodeId(), v, sm.clusterVersion());
+                proposeOnLeader(List.of(CommandCodec.encode(new Envelope(0, 0, 0, new Command.SetClusterVersion(v)))));
+            }
+        } else if (core.leaderId() != null && now - lastVersionReportNanos >= 1_000_000_000L) {
+            Endpoint leader = addressOf(core.leaderId());
+            if (leader != null) {
+                lastVersionReportNanos = now;
+                sendTo(leader, new Wire.MemberVersion(opt.commandLevel()));
+            }
         }
     }
 
@@ -1333,9 +1470,7 @@ public final class RaftNode implements AutoCloseable {
         for (Entry e : committed) {
             appliedBytesSinceSnapshot += e.payload().length;
             if (e.type() == EntryType.NORMAL) {
-                Envelope env = CommandCodec.decode(e.payload());
-                CommandResult result = sm.apply(e.index(), e.timestamp(), env);
-                onApplied(env, result);
+                onApplied(sm.applyPayload(e.index(), e.timestamp(), e.payload(), opt.commandLevel()));
             } else {
                 sm.advance(e.index(), e.timestamp());
             }
@@ -1343,17 +1478,24 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private void onApplied(Envelope env, CommandResult result) {
-        if (env.command() instanceof Command.OpenSession open) {
+    private void onApplied(StateMachine.Applied applied) {
+        Envelope env = applied.envelope();
+        CommandResult result = applied.result();
+        if (env != null && env.command() instanceof Command.OpenSession open) {
             if (open.nodeId().equals(opt.nodeId()) && open.nonce() == openNonce && sessionId == 0) {
                 onSessionOpened(result);
             }
             return;
         }
-        if (env.sessionId() != sessionId || sessionId == 0) {
+        if (env != null && env.command() instanceof Command.SetClusterVersion v && v.version() > opt.commandLevel()) {
+            LOG.error("node {}: the cluster version is now {}, above the command level {} this node reads; it cannot"
+                    + " apply newer commands. Run a build that reads level {} on this node", opt.nodeId(), v.version(),
+                    opt.commandLevel(), v.version());
+        }
+        if (applied.sessionId() != sessionId || sessionId == 0) {
             return;
         }
-        Pending p = pending.remove(env.sequence());
+        Pending p = pending.remove(applied.sequence());
         if (p == null) {
             return;
         }
@@ -1366,7 +1508,7 @@ public final class RaftNode implements AutoCloseable {
             }
             // p already left `pending`; put it back so onSessionLost fails it with the rest.
             // Dropping it here left its caller waiting forever (found by the chaos suite, A2).
-            pending.put(env.sequence(), p);
+            pending.put(applied.sequence(), p);
             onSessionLost();
             return;
         }

@@ -61,6 +61,18 @@ public final class Wire {
     public record JoinResponse(boolean accepted, String leaderAddress, String message) {
     }
 
+    /**
+     * The leader refused a forwarded proposal before proposing it ({@code reason} says why:
+     * undecodable, above the cluster version, invalid, or not the sender's session). Session and
+     * sequence are those the payload claimed, 0 when unreadable.
+     */
+    public record ProposalRefused(long sessionId, long sequence, String reason) {
+    }
+
+    /** A member tells the leader the highest command level it reads (see io.tandem.state.CommandLevels). */
+    public record MemberVersion(int commandLevel) {
+    }
+
     // ---- client protocol: a tool outside the cluster (the CLI) talks to one node over its transport port.
     // The client proves the cluster secret like a node does and listens on its own endpoint, because
     // transport connections carry messages one way: requests name that endpoint in replyTo.
@@ -173,6 +185,8 @@ public final class Wire {
                 .register(125, JoinResponse.class)
                 .register(126, LeaveRequest.class)
                 .register(127, LeaveResponse.class)
+                .register(128, ProposalRefused.class)
+                .register(129, MemberVersion.class)
                 .register(130, ClientOp.class)
                 .register(131, ClientRequest.class)
                 .register(132, ClientRecord.class)

@@ -5,7 +5,7 @@ package io.tandem.state;
  * convention. Every command except {@link OpenSession} runs inside a session (see {@link Envelope}).
  */
 public sealed interface Command permits Command.OpenSession, Command.KeepAlive, Command.CloseSession,
-        Command.Put, Command.Delete, Command.Tick, Command.AcquireLock, Command.ReleaseLock,
+        Command.SetClusterVersion, Command.Put, Command.Delete, Command.Tick, Command.AcquireLock, Command.ReleaseLock,
         Command.CancelLockWait, Command.ReserveTimestampWindow, TaskCommand {
 
     /** Stable one-byte code used by {@link CommandCodec}; part of the log format. */
@@ -28,6 +28,18 @@ public sealed interface Command permits Command.OpenSession, Command.KeepAlive, 
         @Override
         public byte code() {
             return 2;
+        }
+    }
+
+    /**
+     * Raises the cluster version to {@code version} (never lowers it): from then on, members may
+     * propose command kinds up to that level (see {@link CommandLevels}). Proposed by the leader,
+     * outside any session, once every voter and learner has reported that it reads that level.
+     */
+    record SetClusterVersion(int version) implements Command {
+        @Override
+        public byte code() {
+            return 4;
         }
     }
 

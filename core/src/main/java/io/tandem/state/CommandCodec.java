@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
  * | u8 = 1 | i64 session | i64 sequence | i64 ackedSequence | u8 code | command fields |
  * +--------+-------------+--------------+-----------------+---------+----------------+
  * OpenSession (1): utf nodeId, i64 timeoutMs, i64 nonce     KeepAlive (2), CloseSession (3), Tick (20): -
+ * SetClusterVersion (4): i32 version (session 0, like OpenSession)
  * Put (10): utf key, i32 len + value bytes, i64 expectedVersion, i64 ttlMs, u8 ephemeral
  * Delete (11): utf key, i64 expectedVersion
  * AcquireLock (30): u8 kind, utf name, i64 owner, i32 permits, i32 capacity, i64 waitMs, i64 maxHoldMs
@@ -29,6 +30,9 @@ import java.io.UncheckedIOException;
  * Task commands (60–89) and results (40–69): see {@link TaskCodec}
  * utf = u16 length + modified UTF-8
  * </pre>
+ *
+ * <p>Each command kind has a level ({@link CommandLevels}); a reader refuses kinds above the
+ * level it is given, and trailing bytes after the last field, as malformed.
  */
 public final class CommandCodec {
 
@@ -51,18 +55,61 @@ public final class CommandCodec {
         return bytes.toByteArray();
     }
 
-    /** Decodes a log payload; throws {@link IllegalArgumentException} naming what is wrong. */
+    /** Decodes a log payload of any kind this build reads; see {@link #decode(byte[], int)}. */
     public static Envelope decode(byte[] payload) {
+        return decode(payload, CommandLevels.CURRENT);
+    }
+
+    /**
+     * Decodes a log payload whose command kind is at most {@code maxLevel}; throws
+     * {@link IllegalArgumentException} naming what is wrong (format version, unknown or too new
+     * a kind, truncated fields, trailing bytes).
+     */
+    public static Envelope decode(byte[] payload, int maxLevel) {
+        if (payload == null || payload.length == 0) {
+            throw new IllegalArgumentException("empty command payload");
+        }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
             byte version = in.readByte();
             if (version != FORMAT_VERSION) {
                 throw new IllegalArgumentException("command format version " + version
                         + " is not supported by this build (reads version " + FORMAT_VERSION + ")");
             }
-            return new Envelope(in.readLong(), in.readLong(), in.readLong(), readCommand(in));
+            long session = in.readLong();
+            long sequence = in.readLong();
+            long acked = in.readLong();
+            byte code = in.readByte();
+            int level = CommandLevels.levelOf(code);
+            if (level == Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("unknown command code " + code + " (a newer build's command, or a"
+                        + " corrupt payload)");
+            }
+            if (level > maxLevel) {
+                throw new IllegalArgumentException("command code " + code + " needs command level " + level
+                        + ", above the " + maxLevel + " allowed here");
+            }
+            Command command = readCommand(code, in);
+            if (in.available() > 0) {
+                throw new IllegalArgumentException("command code " + code + " is followed by " + in.available()
+                        + " unexpected bytes");
+            }
+            return new Envelope(session, sequence, acked, command);
         } catch (IOException ex) {
             throw new IllegalArgumentException("corrupt command payload of " + payload.length + " bytes: " + ex, ex);
         }
+    }
+
+    /**
+     * The session and sequence a payload claims, read without decoding its command, so an entry
+     * whose command cannot be decoded can still be answered to its proposer; {@code null} when
+     * even that header is unreadable.
+     */
+    public static long[] header(byte[] payload) {
+        if (payload == null || payload.length < 25 || payload[0] != FORMAT_VERSION) {
+            return null;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(payload);
+        return new long[] {b.getLong(1), b.getLong(9)};
     }
 
     static void writeCommand(DataOutput out, Command c) throws IOException {
@@ -103,16 +150,22 @@ public final class CommandCodec {
             out.writeLong(w.owner());
         } else if (c instanceof Command.ReserveTimestampWindow t) {
             out.writeLong(t.upTo());
+        } else if (c instanceof Command.SetClusterVersion v) {
+            out.writeInt(v.version());
         }
         // KeepAlive, CloseSession and Tick carry no fields.
     }
 
     static Command readCommand(DataInput in) throws IOException {
-        byte code = in.readByte();
+        return readCommand(in.readByte(), in);
+    }
+
+    static Command readCommand(byte code, DataInput in) throws IOException {
         return switch (code) {
             case 1 -> new Command.OpenSession(in.readUTF(), in.readLong(), in.readLong());
             case 2 -> new Command.KeepAlive();
             case 3 -> new Command.CloseSession();
+            case 4 -> new Command.SetClusterVersion(in.readInt());
             case 10 -> new Command.Put(in.readUTF(), readBytes(in), in.readLong(), in.readLong(), in.readBoolean());
             case 11 -> new Command.Delete(in.readUTF(), in.readLong());
             case 20 -> new Command.Tick();

@@ -87,7 +87,17 @@ public final class StateMachine {
         }
     }
 
-    private static final byte SNAPSHOT_VERSION = 1;
+    /** Version 2 adds the cluster version at the end; version 1 snapshots still restore (at {@link CommandLevels#BASE}). */
+    private static final byte SNAPSHOT_VERSION = 2;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StateMachine.class);
+
+    /**
+     * The outcome of applying one entry's payload: the decoded envelope ({@code null} when the
+     * payload could not be decoded), the session and sequence it claims (0 when unreadable) and
+     * the result — a {@link CommandResult.Rejected} naming the entry when it could not be applied.
+     */
+    public record Applied(Envelope envelope, long sessionId, long sequence, CommandResult result) {
+    }
 
     private final Limits limits;
     private Listener listener = new Listener() { };
@@ -106,6 +116,8 @@ public final class StateMachine {
     /** The highest timestamp-oracle window bound ever committed (time section of the snapshot). */
     private long timestampWindowMax;
     private final Tasks tasks;
+    /** The highest command level every member reads, as last raised through the log (see {@link CommandLevels}). */
+    private int clusterVersion = CommandLevels.BASE;
 
     private static final class Session {
         final long id;
@@ -185,12 +197,82 @@ public final class StateMachine {
         tasks.advance(lastTimestamp, sessions::containsKey);
     }
 
+    /**
+     * Applies the payload of one committed entry, and never throws: a payload this build cannot
+     * decode (corrupt, unknown kind, or a kind above {@code maxLevel}) is applied as a no-op that
+     * only lets time pass, and a command whose application fails with an exception is answered
+     * with a {@link CommandResult.Rejected}. Both are logged with the entry's index. Every replica
+     * of the same build treats the entry alike, so the replicas stay identical; the cluster
+     * version gate keeps entries that an older build could not decode out of the log.
+     */
+    public Applied applyPayload(long index, long timestampMs, byte[] payload, int maxLevel) {
+        Envelope env;
+        try {
+            env = CommandCodec.decode(payload, maxLevel);
+        } catch (IllegalArgumentException e) {
+            advance(index, timestampMs);
+            long[] header = CommandCodec.header(payload);
+            LOG.error("entry {}: its command cannot be decoded by this build, so it is applied as a no-op: {}. If a"
+                    + " newer build proposed it, upgrade this node", index, e.getMessage());
+            return new Applied(null, header == null ? 0 : header[0], header == null ? 0 : header[1],
+                    new CommandResult.Rejected("entry " + index + " was not applied: " + e.getMessage()));
+        }
+        try {
+            return new Applied(env, env.sessionId(), env.sequence(), apply(index, timestampMs, env));
+        } catch (RuntimeException e) {
+            LOG.error("entry {}: applying {} failed; the entry counts as applied with an error result", index,
+                    env.command().getClass().getSimpleName(), e);
+            return new Applied(env, env.sessionId(), env.sequence(), new CommandResult.Rejected("entry " + index
+                    + " (" + env.command().getClass().getSimpleName() + ") failed to apply: " + e));
+        }
+    }
+
+    /**
+     * Checks a decoded envelope before it is proposed, with what can be known without applying
+     * it: the cluster version admits its kind, and its names and sizes are within the limits
+     * (apply checks them again). Returns what is wrong, or {@code null}.
+     */
+    public String precheck(Envelope env) {
+        Command cmd = env.command();
+        int level = CommandLevels.levelOf(cmd);
+        if (level > clusterVersion) {
+            return cmd.getClass().getSimpleName() + " needs cluster version " + level + " but the cluster is at "
+                    + clusterVersion + ": not every member reads it yet. Finish upgrading every member";
+        }
+        if ((cmd instanceof Command.OpenSession || cmd instanceof Command.SetClusterVersion) != (env.sessionId() == 0)) {
+            return cmd.getClass().getSimpleName() + " with session " + env.sessionId() + ": only OpenSession and"
+                    + " SetClusterVersion go without a session";
+        }
+        if (env.sessionId() < 0 || env.sequence() < 0 || env.ackedSequence() < 0) {
+            return "negative session, sequence or acknowledged sequence";
+        }
+        if (cmd instanceof Command.Put p) {
+            return p.ttlMs() < 0 ? "ttl " + p.ttlMs() + " ms must be >= 0" : validate(p.key(), p.value());
+        }
+        if (cmd instanceof Command.Delete d) {
+            return validate(d.key(), new byte[0]);
+        }
+        if (cmd instanceof Command.OpenSession o && (o.nodeId() == null || o.nodeId().isEmpty())) {
+            return "OpenSession needs a node id";
+        }
+        return null;
+    }
+
+    /** The cluster version: members may propose command kinds up to this level. */
+    public int clusterVersion() {
+        return clusterVersion;
+    }
+
     /** Applies one command committed at {@code index} with the leader's stamp {@code timestampMs}. */
     public CommandResult apply(long index, long timestampMs, Envelope env) {
         advance(index, timestampMs);
         Command cmd = env.command();
         if (cmd instanceof Command.OpenSession open) {
             return openSession(index, open);
+        }
+        if (cmd instanceof Command.SetClusterVersion v) {
+            clusterVersion = Math.max(clusterVersion, v.version());
+            return new CommandResult.Done();
         }
         Session s = sessions.get(env.sessionId());
         if (s == null) {
@@ -571,6 +653,7 @@ public final class StateMachine {
         locks.write(out);
         out.writeLong(timestampWindowMax);
         tasks.write(out);
+        out.writeInt(clusterVersion);
         out.flush();
     }
 
@@ -578,7 +661,7 @@ public final class StateMachine {
     public void restore(InputStream is) throws IOException {
         DataInputStream in = new DataInputStream(is);
         byte version = in.readByte();
-        if (version != SNAPSHOT_VERSION) {
+        if (version != SNAPSHOT_VERSION && version != 1) {
             throw new IOException("state snapshot format version " + version + " is not supported (this build reads "
                     + SNAPSHOT_VERSION + ")");
         }
@@ -616,6 +699,7 @@ public final class StateMachine {
         locks.read(in);
         timestampWindowMax = in.readLong();
         tasks.read(in);
+        clusterVersion = version >= 2 ? in.readInt() : CommandLevels.BASE;
         listener.onRestored();
     }
 }

@@ -40,6 +40,11 @@ final class TaskCodec {
         return code >= FIRST_COMMAND && code <= LAST_COMMAND;
     }
 
+    /** The command level of task command {@code code} (see {@link CommandLevels}); unknown codes never decode. */
+    static int levelOf(byte code) {
+        return code >= 60 && code <= 70 ? CommandLevels.BASE : Integer.MAX_VALUE;
+    }
+
     static boolean isResult(byte code) {
         return code >= FIRST_RESULT && code <= LAST_RESULT;
     }

@@ -856,10 +856,18 @@ public final class Simulator {
                 kv.advance(e.index(), e.timestamp());
                 return;
             }
-            Envelope env = CommandCodec.decode(e.payload());
+            Envelope env;
+            try {
+                env = CommandCodec.decode(e.payload());
+            } catch (IllegalArgumentException undecodable) {
+                // A hostile or newer-build payload: every replica applies it as the same no-op.
+                kv.applyPayload(e.index(), e.timestamp(), e.payload(), io.tandem.state.CommandLevels.CURRENT);
+                return;
+            }
             Object before = tasks == null ? null : tasks.beforeApply(id, kv, e, env);
             lockChecks.beforeApply(env);
-            CommandResult result = kv.apply(e.index(), e.timestamp(), env);
+            CommandResult result = kv.applyPayload(e.index(), e.timestamp(), e.payload(),
+                    io.tandem.state.CommandLevels.CURRENT).result();
             lockChecks.afterApply(env, result);
             if (tasks != null) {
                 tasks.afterApply(id, kv, e, env, result, before);

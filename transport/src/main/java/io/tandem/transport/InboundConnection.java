@@ -40,14 +40,14 @@ final class InboundConnection extends ConnectionHandler {
     private void onHello(ChannelHandlerContext ctx, ByteBuf body) {
         try {
             Handshake.Hello hello = Handshake.parseHello(body, node.protocolVersion);
-            check(hello);
+            check(ctx, hello);
             accept(ctx, hello);
         } catch (HandshakeException e) {
             reject(ctx, e.reason(), e.getMessage());
         }
     }
 
-    private void check(Handshake.Hello hello) throws HandshakeException {
+    private void check(ChannelHandlerContext ctx, Handshake.Hello hello) throws HandshakeException {
         String who = "(node " + Handshake.quote(hello.nodeId()) + ")";
         if (!hello.cluster().equals(node.clusterName)) {
             throw new HandshakeException(RejectReason.CLUSTER_MISMATCH, who + " presented cluster "
@@ -58,6 +58,13 @@ final class InboundConnection extends ConnectionHandler {
         if (!Handshake.proofMatches(expected, hello.proof())) {
             throw new HandshakeException(RejectReason.BAD_PROOF, who + " failed the cluster-secret proof "
                     + "(different clusterSecret, or a replayed hello)");
+        }
+        TlsConfig tls = node.config.tls().orElse(null);
+        if (tls != null && tls.mutual()) {
+            String mismatch = PeerCertificates.mismatch(ctx, hello.nodeId(), tls);
+            if (mismatch != null) {
+                throw new HandshakeException(RejectReason.CERTIFICATE_MISMATCH, who + " " + mismatch);
+            }
         }
     }
 

@@ -70,6 +70,12 @@ final class OutboundConnection extends ConnectionHandler {
                     + ") failed the cluster-secret proof in its welcome (different clusterSecret, or an impostor); "
                     + "not sending to it");
         }
+        TlsConfig tls = node.config.tls().orElse(null);
+        String mismatch = tls == null ? null : PeerCertificates.mismatch(ctx, welcome.nodeId(), tls);
+        if (mismatch != null) {
+            throw new HandshakeException(RejectReason.CERTIFICATE_MISMATCH, "(node " + Handshake.quote(welcome.nodeId())
+                    + ") " + mismatch + "; not sending to it");
+        }
         handshakeDone();
         step = Step.READY;
         peerNodeId = welcome.nodeId();
@@ -82,6 +88,8 @@ final class OutboundConnection extends ConnectionHandler {
                     + node.protocolVersion + ")";
             case CLUSTER_MISMATCH -> " (we are in cluster " + Handshake.quote(node.clusterName) + ")";
             case BAD_PROOF -> " (check that both nodes have the same clusterSecret)";
+            case CERTIFICATE_MISMATCH -> " (our certificate does not name our node id " + Handshake.quote(node.nodeId)
+                    + "; see tls.allowedPeerNames)";
             default -> "";
         };
     }

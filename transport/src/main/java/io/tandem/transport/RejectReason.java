@@ -1,7 +1,7 @@
 package io.tandem.transport;
 
 /**
- * Why a connection was refused during the handshake. Codes {@code 1..5} also travel on the wire in a
+ * Why a connection was refused during the handshake. Codes {@code 1..6} also travel on the wire in a
  * {@code REJECT} frame (see {@code docs/formats-wire.md}); the others are only counted locally.
  */
 public enum RejectReason {
@@ -15,6 +15,8 @@ public enum RejectReason {
     BAD_PROOF(4),
     /** The peer sent something other than a hello first (for example a message). */
     UNEXPECTED_FRAME(5),
+    /** Under TLS, the node id the peer claims is not named by its certificate (see {@code TlsConfig.allowedPeerNames}). */
+    CERTIFICATE_MISMATCH(6),
     /** The handshake did not finish within {@code handshakeTimeoutMs}. */
     HANDSHAKE_TIMEOUT(0),
     /** The TLS handshake failed: plaintext peer, untrusted or missing certificate, hostname mismatch. */

@@ -20,6 +20,10 @@ import java.util.Optional;
  *       cluster-secret handshake still authenticates the client.
  *   <li>{@code verifyHostname} (default {@code true}): clients check that the server's
  *       certificate names the host they dialled (subject alternative name, DNS or IP).
+ *   <li>{@code allowedPeerNames} (default empty): with it empty, a peer's certificate must name
+ *       the node id the peer claims (subject CN or a DNS/URI/IP alternative name) — checked on
+ *       both sides, for client certificates under {@code mutual}; with names set, the certificate
+ *       must carry one of them instead (for a certificate shared by several nodes).
  * </ul>
  */
 public final class TlsConfig {
@@ -30,8 +34,10 @@ public final class TlsConfig {
     private final Path trustedCertificates;
     private final boolean mutual;
     private final boolean verifyHostname;
+    private final java.util.Set<String> allowedPeerNames;
 
     private TlsConfig(Builder b) {
+        this.allowedPeerNames = java.util.Set.copyOf(b.allowedPeerNames);
         this.certificateChain = b.certificateChain;
         this.privateKey = b.privateKey;
         this.privateKeyPassword = b.privateKeyPassword;
@@ -68,10 +74,16 @@ public final class TlsConfig {
         return verifyHostname;
     }
 
+    /** Certificate names accepted for any node; empty (the default) binds each node id to its own certificate. */
+    public java.util.Set<String> allowedPeerNames() {
+        return allowedPeerNames;
+    }
+
     @Override
     public String toString() {
         return "TlsConfig[certificateChain=" + certificateChain + ", privateKey=" + privateKey + ", trusted="
-                + trustedCertificates + ", mutual=" + mutual + ", verifyHostname=" + verifyHostname + "]";
+                + trustedCertificates + ", mutual=" + mutual + ", verifyHostname=" + verifyHostname + ", allowedPeerNames=" + allowedPeerNames
+                + "]";
     }
 
     public static final class Builder {
@@ -81,8 +93,14 @@ public final class TlsConfig {
         private Path trustedCertificates;
         private boolean mutual = true;
         private boolean verifyHostname = true;
+        private java.util.Set<String> allowedPeerNames = java.util.Set.of();
 
         private Builder() {}
+
+        public Builder allowedPeerNames(java.util.Collection<String> names) {
+            this.allowedPeerNames = java.util.Set.copyOf(names);
+            return this;
+        }
 
         public Builder certificateChain(Path pem) {
             this.certificateChain = pem;

@@ -160,4 +160,53 @@ class NettyTlsTest {
         TransportException e = assertThrows(TransportException.class, () -> t.start(new Collector()));
         assertTrue(e.getMessage().contains("cannot load TLS material"), e.getMessage());
     }
+
+    @Test
+    void aCertificateForAnotherNodeCannotClaimTheServersOwnId() {
+        Collector inbox = new Collector();
+        Transport b = started("node-b", node("node-b", true), inbox);
+        // A valid certificate from the cluster's CA, issued to "evil", used to speak as node-b itself.
+        TlsConfig evilCert = TestCertificates.loopbackNode(ca, dir, "evil", ca).build();
+        Transport impostor = started("node-b", evilCert, (f, m) -> { });
+        impostor.send(b.localEndpoint(), new Ping(1, "i am node-b"));
+        Await.until("the server refuses an id its certificate does not name",
+                () -> b.stats().rejections(RejectReason.CERTIFICATE_MISMATCH) >= 1, () -> b.stats().toString());
+        Await.until("the impostor learns why", () -> impostor.stats().rejections(RejectReason.REJECTED_BY_PEER) >= 1,
+                () -> impostor.stats().toString());
+        assertEquals(0, inbox.count());
+        // The same certificate speaking as its own name is fine.
+        Transport honest = started("evil", evilCert, (f, m) -> { });
+        honest.send(b.localEndpoint(), new Ping(2, "i am evil"));
+        assertEquals("evil", inbox.awaitOne(new Ping(2, "i am evil")).from());
+    }
+
+    @Test
+    void aServerWhoseCertificateDoesNotNameItsIdIsRefusedByTheClient() {
+        Collector inbox = new Collector();
+        // The server speaks as node-b with a certificate issued to "other".
+        Transport b = started("node-b", TestCertificates.loopbackNode(ca, dir, "other", ca).mutual(false).build(), inbox);
+        Transport a = started("node-a", node("node-a", false), (f, m) -> { });
+        a.send(b.localEndpoint(), new Ping(1, "to node-b"));
+        Await.until("the client refuses a server whose certificate names another node",
+                () -> a.stats().rejections(RejectReason.CERTIFICATE_MISMATCH) >= 1, () -> a.stats().toString());
+        assertEquals(0, inbox.count());
+    }
+
+    @Test
+    void allowedPeerNamesAcceptASharedCertificateForAnyId() {
+        Collector inbox = new Collector();
+        TlsConfig shared = TestCertificates.loopbackNode(ca, dir, "cluster-peer", ca).allowedPeerNames(
+                List.of("cluster-peer")).build();
+        Transport b = started("node-b", shared, inbox);
+        Transport a = started("node-a", shared, (f, m) -> { });
+        a.send(b.localEndpoint(), new Ping(1, "shared certificate"));
+        assertEquals("node-a", inbox.awaitOne(new Ping(1, "shared certificate")).from());
+        TlsConfig outsider = TestCertificates.loopbackNode(ca, dir, "outsider", ca).allowedPeerNames(
+                List.of("cluster-peer")).build();
+        Transport c = started("node-c", outsider, (f, m) -> { });
+        c.send(b.localEndpoint(), new Ping(2, "not allowed"));
+        Await.until("a certificate without an allowed name is refused",
+                () -> b.stats().rejections(RejectReason.CERTIFICATE_MISMATCH) >= 1, () -> b.stats().toString());
+        assertEquals(1, inbox.count());
+    }
 }
