@@ -183,7 +183,9 @@ public final class Tandem implements AutoCloseable {
     private static TransportConfig transportConfig(TandemConfig config, String memberId) {
         TransportConfig.Builder b = TransportConfig.builder().clusterName(config.clusterName())
                 .nodeId(memberId).bind(config.bind()).clusterSecret(config.clusterSecret())
-                .registrations(Wire.registrations());
+                .registrations(Wire.registrations())
+                // One I/O thread that is also the node's event loop (DESIGN §10): frames are handled where read.
+                .ioThreads(1);
         config.tls().ifPresent(b::tls);
         return b.build();
     }

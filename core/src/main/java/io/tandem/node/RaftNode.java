@@ -79,7 +79,6 @@ import org.slf4j.LoggerFactory;
 public final class RaftNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
-    private static final int MAX_EVENTS_PER_TURN = 4096;
     private static final int MAX_READ_ROUNDS_IN_FLIGHT = 1;
     private static final int MAX_PROPOSALS_PER_BATCH = 4096;
 
@@ -95,9 +94,13 @@ public final class RaftNode implements AutoCloseable {
     private final Clock clock;
     private final RandomGenerator random;
     private final Executor callbacks;
-    private final LoopInbox inbox;
-    private final Thread loop;
+    private final java.util.function.Function<Transport, NodeLoop> loops;
+    /** Set in {@link #start()}, once the transport (whose I/O loop it may share) has started. */
+    private volatile NodeLoop loop;
+    private volatile boolean started;
     private volatile boolean running = true;
+    private NodeLoop.Timer tickTimer;
+    private long nextTickNanos;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile MessageHandler clientHandler;
@@ -146,7 +149,6 @@ public final class RaftNode implements AutoCloseable {
     private final String advertiseText;
     /** Completions collected during one loop turn (loop thread only); see {@link #deliver}. */
     private final ArrayList<Runnable> completions = new ArrayList<>();
-    private volatile Thread loopThread;
     /** Size of the last snapshot this node wrote, and payload bytes applied since (see maybeSnapshot). */
     private long lastSnapshotBytes;
     private long appliedBytesSinceSnapshot;
@@ -220,6 +222,33 @@ public final class RaftNode implements AutoCloseable {
     /** @param hlc the node's hybrid logical clock: stamps entries, travels on every Raft message */
     public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
                     Executor callbacks, HybridClock hlc) {
+        this(opt, storage, transport, clock, random, callbacks, hlc, defaultLoops(opt));
+    }
+
+    /**
+     * The loop a node runs on in production: the transport's own I/O loop when the transport runs
+     * on a single I/O thread (no hand-off between reading a frame and handling it), otherwise a
+     * dedicated single-thread loop.
+     */
+    public static java.util.function.Function<Transport, NodeLoop> defaultLoops(NodeOptions opt) {
+        return t -> {
+            if (t instanceof io.tandem.transport.NettyTransport netty) {
+                io.netty.channel.EventLoop shared = netty.singleEventLoop();
+                if (shared != null) {
+                    return NettyNodeLoop.sharing(shared, opt.inboxCapacity());
+                }
+            }
+            return NettyNodeLoop.dedicated("tandem-loop-" + opt.nodeId(), opt.inboxCapacity());
+        };
+    }
+
+    /**
+     * @param loops gives the node its loop once the transport has started (production:
+     *              {@link #defaultLoops}; the simulator: a loop on virtual time)
+     */
+    public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
+                    Executor callbacks, HybridClock hlc, java.util.function.Function<Transport, NodeLoop> loops) {
+        this.loops = loops;
         this.hlc = hlc;
         this.opt = opt;
         this.advertiseText = opt.advertise().toString();
@@ -228,7 +257,6 @@ public final class RaftNode implements AutoCloseable {
         this.clock = clock;
         this.random = random;
         this.callbacks = callbacks;
-        this.inbox = new LoopInbox(opt.inboxCapacity());
         this.sm = new StateMachine(opt.limits());
         this.formation = new Formation(opt, this::sendTo);
         this.peerGuard = new PeerGuard(opt.nodeId(), clock::monotonicNanos, () -> metricsSink);
@@ -307,7 +335,6 @@ public final class RaftNode implements AutoCloseable {
                 }
             }
         });
-        this.loop = new Thread(this::runLoop, "tandem-loop-" + opt.nodeId());
     }
 
     // ------------------------------------------------------------------ public API (any thread)
@@ -315,7 +342,11 @@ public final class RaftNode implements AutoCloseable {
     /** Starts the transport and the loop. The returned future completes when the node's session is open. */
     public CompletableFuture<Void> start() {
         transport.start(this::onTransportMessage);
-        loop.start();
+        NodeLoop l = loops.apply(transport);
+        l.start(this::endOfTurn, this::onFatal);
+        loop = l;
+        started = true;
+        l.put(this::initOnLoop);
         return ready;
     }
 
@@ -375,7 +406,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** Registers a listener called on the loop thread for every state change; it must only hand off work. */
     public void addStateListener(StateMachine.Listener listener) {
-        if (!loop.isAlive() && running) {
+        if (!started && running) {
             listeners.add(listener); // before start(): the loop does not exist yet
             return;
         }
@@ -418,7 +449,7 @@ public final class RaftNode implements AutoCloseable {
             sessionAtRiskListeners.add(listener);
             f.complete(null);
         };
-        if (!loop.isAlive() && running) {
+        if (!started && running) {
             add.run();
             return;
         }
@@ -556,7 +587,7 @@ public final class RaftNode implements AutoCloseable {
         }
         return new NodeMetrics(role, core.term(), core.commitIndex(), lastApplied, core.lastIndex(), lag,
                 cfg.voters().size(), cfg.learners().size(), sm.sessionCount(), held, waiters, pending.size(),
-                inbox.size(), ready, delayed, claimed, dead);
+                loop.pending(), ready, delayed, claimed, dead);
     }
 
     /** Entries a ready node may have committed but not yet applied. */
@@ -565,7 +596,7 @@ public final class RaftNode implements AutoCloseable {
     /** Liveness and readiness, with the reasons; see {@link Health}. Never throws. */
     public CompletableFuture<Health> health() {
         CompletableFuture<Health> f = new CompletableFuture<>();
-        if (!running || !loop.isAlive()) {
+        if (!running || !started) {
             f.complete(new Health(false, false, List.of("the event loop is stopped"
                     + (fatal == null ? "" : ": " + fatal)), List.of()));
             return f;
@@ -623,7 +654,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** Called on the loop thread with the old session id when this node's session is lost. */
     public void onSessionLost(Consumer<Long> listener) {
-        if (!loop.isAlive() && running) {
+        if (!started && running) {
             sessionLostListeners.add(listener);
             return;
         }
@@ -738,11 +769,21 @@ public final class RaftNode implements AutoCloseable {
             return;
         }
         running = false;
-        loop.interrupt();
-        try {
-            loop.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        NodeLoop l = loop;
+        if (l != null) {
+            if (l.inLoop()) {
+                stopOnLoop(null);
+            } else {
+                l.put(() -> stopOnLoop(null));
+                try {
+                    stopped.get(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    LOG.warn("node {}: the loop did not stop within 10 s: {}", opt.nodeId(), e.toString());
+                }
+            }
+            l.stop();
         }
         transport.close();
         closeStorage();
@@ -765,7 +806,10 @@ public final class RaftNode implements AutoCloseable {
             fail(onFailure, new ClosedException("node " + opt.nodeId() + " is closed"));
             return;
         }
-        if (!inbox.offer(event)) {
+        NodeLoop l = loop;
+        if (l == null) {
+            fail(onFailure, new ClosedException("node " + opt.nodeId() + " is not started"));
+        } else if (!l.offer(event)) {
             fail(onFailure, new OverloadedException("node " + opt.nodeId() + ": event inbox full ("
                     + opt.inboxCapacity() + " events); retry with back-off"));
         }
@@ -780,8 +824,18 @@ public final class RaftNode implements AutoCloseable {
             handOffTimeMessage(fromNodeId, message);
             return;
         }
-        // I/O threads only decode and enqueue; a full inbox drops, which Raft tolerates.
-        if (running && !inbox.offer(() -> handleMessage(fromNodeId, message))) {
+        NodeLoop l = loop;
+        if (l == null || !running) {
+            return; // not started or stopping: Raft tolerates the loss
+        }
+        if (l.inLoop()) {
+            // The transport reads on this node's loop: handle the frame where it was read.
+            handleMessage(fromNodeId, message);
+            l.touched();
+            return;
+        }
+        // Another I/O thread decoded it: hand it to the loop; a full inbox drops, which Raft tolerates.
+        if (!l.offer(() -> handleMessage(fromNodeId, message))) {
             LOG.debug("node {}: inbox full, dropped {} from {}", opt.nodeId(), message.getClass().getSimpleName(),
                     fromNodeId);
         }
@@ -832,49 +886,65 @@ public final class RaftNode implements AutoCloseable {
 
     // ------------------------------------------------------------------ the loop
 
-    private void runLoop() {
-        loopThread = Thread.currentThread();
+    /** The first task on the loop: recover or form, then start ticking. */
+    private void initOnLoop() {
         try {
             init();
-            long tickNanos = ms(opt.tickMs());
-            long nextTick = clock.monotonicNanos() + tickNanos;
-            while (running) {
-                long wait = nextTick - clock.monotonicNanos();
-                Runnable event = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
-                for (int n = 0; event != null; n++) {
-                    event.run();
-                    event = n < MAX_EVENTS_PER_TURN ? inbox.poll() : null;
-                }
-                long now = clock.monotonicNanos();
-                if (now >= nextTick) {
-                    onTick(now);
-                    // After a long pause, tick once and resynchronise rather than firing a burst.
-                    nextTick = Math.max(nextTick + tickNanos, now + tickNanos / 2);
-                }
-                if (core != null) {
-                    resendOnLeaderChange();
-                    flushProposals(now);
-                    flushReads();
-                    processReady();
-                    publishLeadership();
-                }
-                flushCompletions();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Throwable t) {
-            LOG.error("node {}: event loop stopped by an unexpected error; the node is out of service", opt.nodeId(), t);
-            fatal = t;
-        } finally {
-            phase = Phase.STOPPED;
-            running = false;
-            lease = LeaderLease.NONE;
-            leaderView = LeaderView.UNKNOWN;
-            failEverything(fatal == null ? new ClosedException("node " + opt.nodeId() + " stopped")
-                    : new ClosedException("node " + opt.nodeId() + " stopped: " + fatal.getMessage(), fatal));
-            flushCompletions();
-            stopped.complete(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("node " + opt.nodeId() + ": cannot read its storage", e);
         }
+        nextTickNanos = clock.monotonicNanos() + ms(opt.tickMs());
+        tickTimer = loop.schedule(ms(opt.tickMs()), this::tickOnLoop);
+    }
+
+    private void tickOnLoop() {
+        if (!running) {
+            return;
+        }
+        long tickNanos = ms(opt.tickMs());
+        long now = clock.monotonicNanos();
+        onTick(now);
+        // After a long pause, tick once and resynchronise rather than firing a burst.
+        nextTickNanos = Math.max(nextTickNanos + tickNanos, now + tickNanos / 2);
+        tickTimer = loop.schedule(nextTickNanos - now, this::tickOnLoop);
+    }
+
+    /** Runs once after every burst of loop tasks: everything the burst produced leaves together. */
+    private void endOfTurn() {
+        if (core != null && running) {
+            long now = clock.monotonicNanos();
+            checkSessionLease(now);
+            resendOnLeaderChange();
+            flushProposals(now);
+            flushReads();
+            processReady();
+            publishLeadership();
+        }
+        flushCompletions();
+    }
+
+    private void onFatal(Throwable t) {
+        LOG.error("node {}: event loop stopped by an unexpected error; the node is out of service", opt.nodeId(), t);
+        fatal = t;
+        stopOnLoop(t);
+    }
+
+    /** Fails everything in flight and marks the node stopped (on the loop, once). */
+    private void stopOnLoop(Throwable cause) {
+        if (stopped.isDone()) {
+            return;
+        }
+        phase = Phase.STOPPED;
+        running = false;
+        if (tickTimer != null) {
+            tickTimer.cancel();
+        }
+        lease = LeaderLease.NONE;
+        leaderView = LeaderView.UNKNOWN;
+        failEverything(cause == null ? new ClosedException("node " + opt.nodeId() + " stopped")
+                : new ClosedException("node " + opt.nodeId() + " stopped: " + cause.getMessage(), cause));
+        flushCompletions();
+        stopped.complete(null);
     }
 
     private void onTick(long now) {
@@ -1041,6 +1111,15 @@ public final class RaftNode implements AutoCloseable {
             }
         } else if (message instanceof Wire.ProposalRefused refused) {
             onProposalRefused(from, refused);
+        } else if (message instanceof Wire.WhoIs who) {
+            Endpoint back = core == null ? null : addressOf(from);
+            if (back != null) {
+                sendTo(back, new Wire.MemberOf(who.nodeId(), core.configuration().isMember(who.nodeId())));
+            }
+        } else if (message instanceof Wire.MemberOf answer) {
+            if (core != null) {
+                peerGuard.vouch(from, core.configuration(), answer.nodeId(), answer.member());
+            }
         } else if (message instanceof Wire.MemberVersion v) {
             if (core != null && core.configuration().isMember(from)) {
                 clusterVersions.reported(from, v.commandLevel());
@@ -1079,7 +1158,14 @@ public final class RaftNode implements AutoCloseable {
     /** See {@link PeerGuard}: identity is the connection's; only members step this node's core. */
     private boolean admitRaft(String from, Message m) {
         Configuration cfg = core == null ? Configuration.EMPTY : core.configuration();
-        return peerGuard.admitRaft(from, m.from(), m.to(), cfg);
+        return peerGuard.admitRaft(from, m.from(), m.to(), cfg, unknown -> {
+            for (String member : cfg.voters().keySet()) {
+                Endpoint to = member.equals(opt.nodeId()) ? null : addressOf(member);
+                if (to != null) {
+                    sendTo(to, new Wire.WhoIs(unknown));
+                }
+            }
+        });
     }
 
     /**
@@ -1331,14 +1417,8 @@ public final class RaftNode implements AutoCloseable {
         long syncStart = clock.monotonicNanos();
         log.sync().whenComplete((index, error) -> {
             metricsSink.fsync(clock.monotonicNanos() - syncStart);
-            if (!inbox.offer(() -> onSynced(seq, last.index(), last.term(), error))) {
-                // The loop must learn about durability; wait for room rather than lose it.
-                try {
-                    inbox.put(() -> onSynced(seq, last.index(), last.term(), error));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            // The loop must learn about durability: beyond the capacity rather than lose it.
+            loop.put(() -> onSynced(seq, last.index(), last.term(), error));
         });
     }
 
@@ -1684,22 +1764,31 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Signals the session as at risk once this node's own clock says it may have expired in the
+     * cluster (DESIGN §3). Runs on every tick and before every apply, so a node that was stalled
+     * signals the loss by its own clock before it applies whatever the cluster did meanwhile.
+     */
+    private void checkSessionLease(long now) {
+        if (sessionId != 0 && !atRiskSignalled && now - sessionLease.validUntilNanos() >= 0) {
+            atRiskSignalled = true;
+            LOG.warn("node {}: session {} not confirmed for {} ms (timeout {} ms, safety margin {} ms); treating"
+                    + " its locks and leaderships as lost", opt.nodeId(), sessionId,
+                    (now - sessionLease.confirmedSentNanos()) / 1_000_000, opt.sessionTimeoutMs(),
+                    opt.sessionSafetyMarginMs());
+            for (Consumer<Long> l : sessionAtRiskListeners) {
+                l.accept(sessionId);
+            }
+        }
+    }
+
     private void sessionDuties(long now) {
         if (pendingOpen != null && sessionId == 0 && now - pendingOpen.lastSentNanos >= ms(opt.retryMs())) {
             queue(pendingOpen);
         }
         if (sessionId != 0) {
             pendingOpen = null;
-            if (!atRiskSignalled && now - sessionLease.validUntilNanos() >= 0) {
-                atRiskSignalled = true;
-                LOG.warn("node {}: session {} not confirmed for {} ms (timeout {} ms, safety margin {} ms); treating"
-                        + " its locks and leaderships as lost", opt.nodeId(), sessionId,
-                        (now - sessionLease.confirmedSentNanos()) / 1_000_000, opt.sessionTimeoutMs(),
-                        opt.sessionSafetyMarginMs());
-                for (Consumer<Long> l : sessionAtRiskListeners) {
-                    l.accept(sessionId);
-                }
-            }
+            checkSessionLease(now);
             if (now - lastKeepAliveNanos >= ms(opt.sessionTimeoutMs()) / 3) {
                 lastKeepAliveNanos = now;
                 Pending p = new Pending(new Command.KeepAlive(), new CompletableFuture<>(),
@@ -1856,10 +1945,6 @@ public final class RaftNode implements AutoCloseable {
         for (ReadTask t : reads) {
             fail(t.future(), e);
         }
-        Runnable r;
-        while ((r = inbox.poll()) != null) {
-            LOG.trace("node {}: discarding event after stop: {}", opt.nodeId(), r);
-        }
         if (!ready.isDone()) {
             ready.completeExceptionally(e);
         }
@@ -1876,7 +1961,8 @@ public final class RaftNode implements AutoCloseable {
      * writes, and a task each cost more than the completions themselves.
      */
     private void deliver(Runnable completion) {
-        if (Thread.currentThread() == loopThread) {
+        NodeLoop l = loop;
+        if (l != null && l.inLoop()) {
             completions.add(completion);
         } else {
             callbacks.execute(completion);

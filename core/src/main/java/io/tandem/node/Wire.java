@@ -73,6 +73,14 @@ public final class Wire {
     public record MemberVersion(int commandLevel) {
     }
 
+    /** "Is {@code nodeId} a member of your configuration?" — asked by a node that does not know the id. */
+    public record WhoIs(String nodeId) {
+    }
+
+    /** The answer to {@link WhoIs}: whether {@code nodeId} is a voter or learner of the answering node's configuration. */
+    public record MemberOf(String nodeId, boolean member) {
+    }
+
     // ---- client protocol: a tool outside the cluster (the CLI) talks to one node over its transport port.
     // The client proves the cluster secret like a node does and listens on its own endpoint, because
     // transport connections carry messages one way: requests name that endpoint in replyTo.
@@ -187,6 +195,8 @@ public final class Wire {
                 .register(127, LeaveResponse.class)
                 .register(128, ProposalRefused.class)
                 .register(129, MemberVersion.class)
+                .register(135, WhoIs.class)
+                .register(136, MemberOf.class)
                 .register(130, ClientOp.class)
                 .register(131, ClientRequest.class)
                 .register(132, ClientRecord.class)

@@ -110,6 +110,17 @@ public final class NettyTransport implements Transport {
         return config.nodeId();
     }
 
+    /**
+     * The transport's only I/O loop when it runs on one I/O thread ({@code ioThreads(1)}), else
+     * {@code null}. Every connection, accepted or dialled, is served by that loop, so a caller that
+     * runs its own work on it (the node's event loop) handles each inbound message on the thread
+     * that read it. Only after {@link #start}.
+     */
+    public io.netty.channel.EventLoop singleEventLoop() {
+        EventLoopGroup g = group;
+        return g == null || config.ioThreads() != 1 ? null : (io.netty.channel.EventLoop) g.next();
+    }
+
     @Override
     public void send(Endpoint to, Object message) {
         Objects.requireNonNull(to, "to");
