@@ -734,6 +734,40 @@ public final class RaftNode implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Runs {@code task} on this node's loop once {@code delayNanos} have passed on its clock; any
+     * thread. The runtime's components (lock leases, task claims, the timestamp oracle, clock
+     * upkeep) take their timers from here rather than from threads of their own, so the simulator
+     * runs them in virtual time. The task runs on the loop: it must be quick and must never block
+     * or run user code. Cancelling after it ran does nothing. After {@link #close()} nothing runs.
+     */
+    public NodeLoop.Timer schedule(long delayNanos, Runnable task) {
+        NodeLoop l = loop;
+        if (l == null || !running) {
+            return () -> { };
+        }
+        if (l.inLoop()) {
+            return l.schedule(delayNanos, task);
+        }
+        boolean[] cancelled = new boolean[1];
+        NodeLoop.Timer[] inner = new NodeLoop.Timer[1];
+        l.put(() -> {
+            if (!cancelled[0]) {
+                inner[0] = l.schedule(delayNanos, () -> {
+                    if (!cancelled[0]) {
+                        task.run();
+                    }
+                });
+            }
+        });
+        return () -> l.put(() -> {
+            cancelled[0] = true;
+            if (inner[0] != null) {
+                inner[0].cancel();
+            }
+        });
+    }
+
     public CompletableFuture<NodeStatus> status() {
         CompletableFuture<NodeStatus> f = new CompletableFuture<>();
         enqueue(() -> callbacks.execute(() -> f.complete(snapshotStatus())), f);
