@@ -86,7 +86,7 @@ public final class RaftNode implements AutoCloseable {
     public record Storage(RaftLog log, MetaStore meta, SnapshotStore snapshots) {
     }
 
-    private enum Phase { STARTING, DISCOVERING, JOINING, RUNNING, STOPPED }
+    private enum Phase { STARTING, DISCOVERING, BOOTSTRAPPING, JOINING, RUNNING, STOPPED }
 
     private final NodeOptions opt;
     private final Storage storage;
@@ -187,7 +187,12 @@ public final class RaftNode implements AutoCloseable {
     // Storage completions.
     private long syncRequested;
     private long syncCompleted;
-    private final ArrayDeque<Object[]> waitingForSync = new ArrayDeque<>();
+    /** Messages that may leave only once the log is durable up to sync request {@code seq}. */
+    private record AwaitingSync(long seq, List<Message> messages) {
+    }
+
+    private final ArrayDeque<AwaitingSync> waitingForSync = new ArrayDeque<>();
+    private final java.util.EnumSet<RuntimeBug> bugs = java.util.EnumSet.noneOf(RuntimeBug.class);
     private SnapshotWriter incomingSnapshot;
 
     private final class Pending {
@@ -1055,8 +1060,20 @@ public final class RaftNode implements AutoCloseable {
      */
     private void bootstrap(Configuration founders) {
         LOG.info("node {}: bootstrapping a new cluster with voters {}", opt.nodeId(), founders.voters());
+        phase = Phase.BOOTSTRAPPING;
         storage.log().append(List.of(new LogEntry(1, 1, EntryType.CONFIG.code(), 0, founders.encode())));
-        storage.log().sync().join();
+        // The loop never waits for an fsync: the rest runs when the syncer reports it (found by the
+        // runtime simulation, where the old join() on the loop deadlocked).
+        storage.log().sync().whenComplete((index, error) -> loop.put(() -> {
+            if (error != null) {
+                throw new TandemException("node " + opt.nodeId() + ": could not make the founding configuration"
+                        + " durable", error);
+            }
+            bootstrapped();
+        }));
+    }
+
+    private void bootstrapped() {
         storage.meta().save(new TermAndVote(1, null));
         startCore(new TermAndVote(1, null), Optional.empty(), Configuration.EMPTY);
         phase = Phase.RUNNING;
@@ -1402,10 +1419,10 @@ public final class RaftNode implements AutoCloseable {
             persistEntries(rd.entries());
             writeSnapshotChunks(rd.snapshotChunks());
             if (!rd.persistedMessages().isEmpty()) {
-                if (syncCompleted >= syncRequested) {
+                if (syncCompleted >= syncRequested || bugs.contains(RuntimeBug.ACK_BEFORE_FSYNC)) {
                     sendRaft(rd.persistedMessages());
                 } else {
-                    waitingForSync.add(new Object[] {syncRequested, rd.persistedMessages()});
+                    waitingForSync.add(new AwaitingSync(syncRequested, rd.persistedMessages()));
                 }
             }
             if (rd.snapshot() != null) {
@@ -1456,15 +1473,14 @@ public final class RaftNode implements AutoCloseable {
         });
     }
 
-    @SuppressWarnings("unchecked")
     private void onSynced(long seq, long index, long term, Throwable error) {
         if (error != null) {
             throw new TandemException("node " + opt.nodeId() + ": the log could not be made durable up to index "
                     + index + "; stopping rather than acknowledge what may be lost", error);
         }
         syncCompleted = Math.max(syncCompleted, seq);
-        while (!waitingForSync.isEmpty() && (long) waitingForSync.peek()[0] <= syncCompleted) {
-            sendRaft((List<Message>) waitingForSync.poll()[1]);
+        while (!waitingForSync.isEmpty() && waitingForSync.peek().seq() <= syncCompleted) {
+            sendRaft(waitingForSync.poll().messages());
         }
         if (core != null) {
             core.onPersisted(index, term);
@@ -1631,7 +1647,8 @@ public final class RaftNode implements AutoCloseable {
         }
         // The session was live when this command applied, and the command was stamped after it first left.
         if (p.sent) {
-            confirmSession(p.firstSentNanos);
+            confirmSession(bugs.contains(RuntimeBug.KEEPALIVE_FROM_APPLY_TIME) ? clock.monotonicNanos()
+                    : p.firstSentNanos);
         }
         metricsSink.proposalApplied(clock.monotonicNanos() - p.createdNanos);
         deliver(() -> p.future.complete(result));
@@ -1725,6 +1742,12 @@ public final class RaftNode implements AutoCloseable {
                 p.firstSentNanos = now;
             }
             batch.add(p.payload);
+            if (bugs.contains(RuntimeBug.COMPLETE_BEFORE_APPLY) && core.isLeader()
+                    && p.command instanceof Command.Put put) {
+                CompletableFuture<CommandResult> f = p.future;
+                deliver(() -> f.complete(new CommandResult.Written(new io.tandem.state.Record(put.key(), put.value(), 0,
+                        0, 0, 0, 0))));
+            }
             if (batch.size() == MAX_PROPOSALS_PER_BATCH) {
                 dispatch(batch);
                 batch = new ArrayList<>();
@@ -1747,6 +1770,11 @@ public final class RaftNode implements AutoCloseable {
                 sendTo(leader, new Wire.ForwardProposals(payloads));
             }
         }
+    }
+
+    /** Switches on a deliberate bug (simulation tests only; see {@link RuntimeBug}). Before {@link #start()}. */
+    public void injectBugForTesting(RuntimeBug bug) {
+        bugs.add(bug);
     }
 
     private void proposeOnLeader(List<byte[]> payloads) {
