@@ -69,19 +69,22 @@ public final class Tandem implements AutoCloseable {
     private final LockService locks;
     private final ClientService clients;
     private final ClusterTime time;
+    /** Runs the clocks' blocking I/O (NTP polls, HLC high-water mark writes), never the node's loop. */
+    private final ExecutorService timeIo;
     private final TaskRuntime tasks;
     private final ConcurrentHashMap<String, TaskQueue> queues = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks, Transport transport,
-                   ClusterTime.Clocks clocks) {
+                   ClusterTime.Clocks clocks, ExecutorService timeIo) {
         this.config = config;
+        this.timeIo = timeIo;
         long tickMs = config.tick().toMillis();
         // The oracle's leader lease: 80% of the minimum election timeout less two ticks of margin.
         long leaseNanos = TimeUnit.MILLISECONDS.toNanos(tickMs * Math.max(1, config.electionTimeoutTicks() - 2)) * 4 / 5;
         this.time = new ClusterTime(node.nodeId(), config.advertise(), clocks, node, transport, leaseNanos,
                 Math.max(10, tickMs), config.requestTimeout().toMillis(),
-                Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), callbacks);
+                Math.max(tickMs * config.electionTimeoutTicks() * 2, 200), callbacks, timeIo);
         this.node = node;
         this.callbacks = callbacks;
         this.data = new DataStore(node, config.maxKeyBytes(), config.maxValueBytes(), callbacks);
@@ -175,8 +178,16 @@ public final class Tandem implements AutoCloseable {
                 config.maxClockOffset().toMillis(), config.dataDir().orElse(null));
         RaftNode node = new RaftNode(opt, storage, transport, Clock.SYSTEM, new SplittableRandom(new SecureRandom()
                 .nextLong()), callbacks, clocks.hlc());
-        Tandem t = new Tandem(config, node, callbacks, transport, clocks);
+        ExecutorService timeIo = Executors.newSingleThreadExecutor(r -> {
+            Thread th = new Thread(r, "tandem-time-io-" + memberId);
+            th.setDaemon(true);
+            return th;
+        });
+        Tandem t = new Tandem(config, node, callbacks, transport, clocks, timeIo);
         node.start();
+        // Their timers run on the node's loop, which exists from here on.
+        t.time.start();
+        t.tasks.start();
         return t;
     }
 
@@ -371,6 +382,7 @@ public final class Tandem implements AutoCloseable {
         } finally {
             clients.close();
             time.close();
+            timeIo.shutdownNow(); // an NTP poll in progress ends at its socket timeout
             node.close();
             callbacks.shutdown();
         }

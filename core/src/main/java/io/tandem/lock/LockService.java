@@ -236,13 +236,10 @@ public final class LockService implements StateMachine.Listener {
         Lease lease = new Lease(a.request, owner, token, node.sessionId(), holdUntil(a));
         held.put(owner, lease);
         if (a.request.maxHoldMs() > 0) {
+            // A timer on the node's loop (not a private timer thread), so the simulator runs it on
+            // virtual time; the task only hands off: the lease's futures complete on the callbacks.
             long delayNanos = Math.max(0, lease.holdUntilNanos - node.clock().monotonicNanos());
-            CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, callbacks).execute(() -> {
-                if (held.remove(owner, lease)) {
-                    lease.ended("maximum hold time passed (by this node's clock)", true);
-                    lease.handBack();
-                }
-            });
+            node.schedule(delayNanos, () -> endHold(lease));
         }
         callbacks.execute(() -> {
             if (!a.future.complete(Optional.of(lease))) {
@@ -251,6 +248,19 @@ public final class LockService implements StateMachine.Listener {
         });
         if (a.abandoned) {
             lease.releaseAsync();
+        }
+    }
+
+    /** On the loop: the maximum hold passed by this node's clock; end the lease and hand the grant back. */
+    private void endHold(Lease lease) {
+        try {
+            if (held.remove(lease.owner, lease)) {
+                lease.ended("maximum hold time passed (by this node's clock)", true);
+                lease.handBack();
+            }
+        } catch (RuntimeException e) {
+            // A timer task that throws stops the node's loop: log it here instead.
+            LOG.error("node {}: ending {} at its maximum hold failed: {}", node.nodeId(), lease, e.toString(), e);
         }
     }
 

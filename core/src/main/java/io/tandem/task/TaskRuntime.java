@@ -5,6 +5,8 @@ import io.tandem.InvalidArgumentException;
 import io.tandem.NotFoundException;
 import io.tandem.SessionExpiredException;
 import io.tandem.TandemException;
+import io.tandem.node.Clock;
+import io.tandem.node.NodeLoop;
 import io.tandem.node.RaftNode;
 import io.tandem.state.CommandResult;
 import io.tandem.state.StateMachine;
@@ -23,9 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,9 +38,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> Assignments, lost claims and finished tasks arrive as state-machine events
  * on the node's loop thread, which only hands them off: a claim to its registration's pool (one
  * fixed pool of daemon threads per registration, {@code tandem-task-<node>-<queue>-<name>-<n>}),
- * a finished task to the callbacks executor. One timer thread ({@code tandem-tasks-<node>})
- * extends the leases of running claims (one {@link TaskCommand.ExtendLeases} for all of them,
- * every third of the shortest lease) and enforces handler timeouts. Thread-safe.
+ * a finished task to the callbacks executor. Timers on the node's loop ({@link RaftNode#schedule})
+ * extend the leases of running claims (one {@link TaskCommand.ExtendLeases} for all of them,
+ * every third of the shortest lease) and enforce handler timeouts; they only hand work off, and
+ * time comes from the node's clock, so the simulator can run them on virtual time. The worker
+ * pools are the only threads of their own: they run user handlers. Thread-safe.
  *
  * <p><b>Sessions.</b> Registrations belong to the node's session; when the session is lost the
  * cluster has already returned its claims, so running handlers are told ({@link
@@ -57,12 +58,14 @@ public final class TaskRuntime implements AutoCloseable {
     final int maxNameBytes;
     final int maxPayloadBytes;
     private final String nodeId;
-    private final ScheduledExecutorService timer;
+    private final Clock clock;
     private final ConcurrentHashMap<String, Registration> registrations = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Claim> running = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, List<CompletableFuture<byte[]>>> waiters = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile long nextExtendNanos;
+    /** Signalled whenever a claim leaves {@link #running}: close() waits on it. */
+    private final Object claimEnded = new Object();
 
     /** One {@link TaskQueue#handle} on this node. */
     static final class Registration {
@@ -87,8 +90,8 @@ public final class TaskRuntime implements AutoCloseable {
             // handed back after a lost one: the queue stays short.
             this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
                     new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "tandem-task-" + nodeId + "-" + queue + "-" + name + "-"
-                                + n.incrementAndGet());
+                        String thread = "tandem-task-" + nodeId + "-" + queue + "-" + name + "-" + n.incrementAndGet();
+                        Thread t = new Thread(r, thread); // user code: runs only the registration's handler
                         t.setDaemon(true);
                         return t;
                     });
@@ -103,13 +106,16 @@ public final class TaskRuntime implements AutoCloseable {
     private static final class Claim implements TaskContext {
         final TaskEvents.Assigned assigned;
         final Instant deadline;
+        /** {@link #deadline} on the node's monotonic clock. */
+        final long deadlineNanos;
         volatile boolean lost;
         volatile boolean done;
         volatile Thread thread;
 
-        Claim(TaskEvents.Assigned assigned, Instant deadline) {
+        Claim(TaskEvents.Assigned assigned, Instant deadline, long deadlineNanos) {
             this.assigned = assigned;
             this.deadline = deadline;
+            this.deadlineNanos = deadlineNanos;
         }
 
         @Override
@@ -156,16 +162,10 @@ public final class TaskRuntime implements AutoCloseable {
     public TaskRuntime(RaftNode node, Executor callbacks, int maxNameBytes, int maxPayloadBytes) {
         this.node = node;
         this.nodeId = node.nodeId();
+        this.clock = node.clock();
         this.callbacks = callbacks;
         this.maxNameBytes = maxNameBytes;
         this.maxPayloadBytes = maxPayloadBytes;
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread th = new Thread(r, "tandem-tasks-" + nodeId);
-            th.setDaemon(true);
-            return th;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        this.timer = t;
         node.addStateListener(new StateMachine.Listener() {
             @Override
             public void onTaskAssigned(TaskEvents.Assigned a) {
@@ -200,7 +200,20 @@ public final class TaskRuntime implements AutoCloseable {
             }
         });
         node.onSessionLost(this::onSessionLost);
-        timer.scheduleWithFixedDelay(this::timerTick, TIMER_TICK_MS, TIMER_TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts the lease-extension timer on the node's loop; call once the node has started. */
+    public void start() {
+        scheduleTimerTick();
+    }
+
+    private void scheduleTimerTick() {
+        if (!closing) {
+            node.schedule(TimeUnit.MILLISECONDS.toNanos(TIMER_TICK_MS), () -> {
+                timerTick();
+                scheduleTimerTick();
+            });
+        }
     }
 
     // ------------------------------------------------------------------ registrations
@@ -261,7 +274,8 @@ public final class TaskRuntime implements AutoCloseable {
                 LOG.warn("node {}: could not register the workers of {}/{} again after a session loss ({}); retrying",
                         nodeId, r.queue, r.name, e != null ? e.toString() : res);
                 if (!closing) {
-                    timer.schedule(() -> reRegister(r), 500, TimeUnit.MILLISECONDS);
+                    node.schedule(TimeUnit.MILLISECONDS.toNanos(500), () -> onLoop("re-registering workers",
+                            () -> reRegister(r)));
                 }
             }
         });
@@ -348,7 +362,8 @@ public final class TaskRuntime implements AutoCloseable {
             }
             return;
         }
-        Claim c = new Claim(a, Instant.now().plus(r.timeout));
+        Claim c = new Claim(a, Instant.ofEpochMilli(clock.wallMillis()).plus(r.timeout),
+                clock.monotonicNanos() + r.timeout.toNanos());
         Claim previous = running.putIfAbsent(a.taskId(), c);
         if (previous != null) {
             if (previous.assigned.token() == a.token()) {
@@ -359,7 +374,7 @@ public final class TaskRuntime implements AutoCloseable {
         try {
             r.pool.execute(() -> runAttempt(r, c));
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            running.remove(a.taskId(), c);
+            removeRunning(c);
             report(a, new TaskCommand.Fail(a.taskId(), a.token(), "node " + nodeId + " is stopping its workers for "
                     + a.queue() + "/" + a.name()));
         }
@@ -367,7 +382,9 @@ public final class TaskRuntime implements AutoCloseable {
 
     private void runAttempt(Registration r, Claim c) {
         c.thread = Thread.currentThread();
-        ScheduledFuture<?> timeout = timer.schedule(() -> {
+        // On the node's loop: it only flags the claim, reports (hands a command to the loop) and
+        // interrupts the handler's thread; the handler itself stays on its pool.
+        NodeLoop.Timer timeout = node.schedule(r.timeout.toNanos(), () -> onLoop("handler timeout", () -> {
             if (!c.done && !c.lost) {
                 // Give the claim up now, whether or not the handler reacts to the interrupt: its
                 // lease stops being extended and whatever it returns later is discarded.
@@ -379,15 +396,15 @@ public final class TaskRuntime implements AutoCloseable {
                         + ": handler timed out after " + r.timeout.toMillis() + " ms"));
                 c.thread.interrupt();
             }
-        }, r.timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }));
         TaskCommand outcome;
         try {
             byte[] result = r.handler.handle(c);
             outcome = new TaskCommand.Complete(c.taskId(), c.fencingToken(), result == null ? new byte[0] : result);
         } catch (InterruptedException e) {
+            boolean timedOut = clock.monotonicNanos() - c.deadlineNanos > 0;
             outcome = new TaskCommand.Fail(c.taskId(), c.fencingToken(), "interrupted on node " + nodeId
-                    + (Instant.now().isAfter(c.deadline) ? " after the handler timeout of " + r.timeout.toMillis()
-                    + " ms" : ""));
+                    + (timedOut ? " after the handler timeout of " + r.timeout.toMillis() + " ms" : ""));
         } catch (Throwable e) {
             // Any throwable fails the attempt (so the claim never hangs with its lease extended);
             // the error text travels with the task and ends in its dead letter if it keeps failing.
@@ -395,16 +412,33 @@ public final class TaskRuntime implements AutoCloseable {
             outcome = new TaskCommand.Fail(c.taskId(), c.fencingToken(), "node " + nodeId + ": " + e);
         } finally {
             c.done = true;
-            timeout.cancel(false);
+            timeout.cancel();
             Thread.interrupted(); // a late timeout must not leak into the next task on this thread
         }
         if (c.lost) {
             LOG.info("node {}: task {} ({}/{}) attempt {} finished after its claim was lost; the outcome is discarded",
                     nodeId, c.taskId(), r.queue, r.name, c.attempt());
-            running.remove(c.taskId(), c);
+            removeRunning(c);
             return;
         }
-        report(c.assigned, outcome).whenComplete((v, e) -> running.remove(c.taskId(), c));
+        report(c.assigned, outcome).whenComplete((v, e) -> removeRunning(c));
+    }
+
+    private void removeRunning(Claim c) {
+        if (running.remove(c.taskId(), c)) {
+            synchronized (claimEnded) {
+                claimEnded.notifyAll();
+            }
+        }
+    }
+
+    /** Runs a timer task on the loop: a task that throws would stop the node's loop, so log it instead. */
+    private void onLoop(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.error("node {}: task runtime {} failed: {}", nodeId, what, e.toString(), e);
+        }
     }
 
     /** Sends a completion or failure; the lease keeps being extended until it is applied. */
@@ -427,9 +461,10 @@ public final class TaskRuntime implements AutoCloseable {
         });
     }
 
+    /** On the loop, every {@value #TIMER_TICK_MS} ms: extend the leases of running claims when due. */
     private void timerTick() {
         try {
-            long now = System.nanoTime();
+            long now = clock.monotonicNanos();
             if (now < nextExtendNanos || running.isEmpty()) {
                 return;
             }
@@ -551,7 +586,7 @@ public final class TaskRuntime implements AutoCloseable {
             r.pool.shutdown();
             unregistering.add(node.submit(new TaskCommand.UnregisterWorkers(r.queue, r.name)));
         }
-        long deadline = System.nanoTime() + grace.toNanos();
+        long deadline = clock.monotonicNanos() + grace.toNanos();
         try {
             CompletableFuture.allOf(unregistering.toArray(new CompletableFuture<?>[0]))
                     .get(Math.max(1, Math.min(1000, grace.toMillis())), TimeUnit.MILLISECONDS);
@@ -562,7 +597,7 @@ public final class TaskRuntime implements AutoCloseable {
         }
         for (Registration r : registrations.values()) {
             try {
-                long left = deadline - System.nanoTime();
+                long left = deadline - clock.monotonicNanos();
                 if (left > 0 && !r.pool.awaitTermination(left, TimeUnit.NANOSECONDS)) {
                     LOG.info("node {}: handlers of {}/{} still running after {} ms; their claims return to the queue",
                             nodeId, r.queue, r.name, grace.toMillis());
@@ -572,12 +607,18 @@ public final class TaskRuntime implements AutoCloseable {
             }
             r.pool.shutdownNow();
         }
-        // Let reported outcomes apply before the session closes.
-        while (!running.isEmpty() && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        // Let reported outcomes apply before the session closes: each claim that ends signals.
+        try {
+            synchronized (claimEnded) {
+                long left;
+                while (!running.isEmpty() && (left = deadline - clock.monotonicNanos()) > 0) {
+                    TimeUnit.NANOSECONDS.timedWait(claimEnded, left);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         registrations.clear();
-        timer.shutdownNow();
         ClosedException closed = new ClosedException("node " + nodeId + " closed before the task finished; the task"
                 + " itself is durable: read its status from another node");
         for (List<CompletableFuture<byte[]>> w : waiters.values()) {

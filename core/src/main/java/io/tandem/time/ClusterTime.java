@@ -1,5 +1,6 @@
 package io.tandem.time;
 
+import io.tandem.node.Clock;
 import io.tandem.node.RaftNode;
 import io.tandem.transport.Endpoint;
 import io.tandem.transport.Transport;
@@ -9,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #nextTimestamp()}: the cluster timestamp oracle — strictly increasing across the
  *       whole cluster in real-time order, across leader changes.</li>
  * </ul>
- * Thread-safe. See docs/time.md.
+ * <p><b>Threads.</b> The upkeep (slewing, the oracle's lease and window, deciding when the HLC
+ * high-water mark is due) runs on timers of the node's loop ({@link RaftNode#schedule}) with the
+ * node's clock, so the simulator can run it on virtual time. What blocks on I/O never runs there:
+ * NTP polls (network round trips through commons-net) and the high-water mark writes (fsync)
+ * run on the {@code io} executor the node's owner passes in; their schedule still comes from the
+ * loop. Thread-safe. See docs/time.md.
  */
 public final class ClusterTime implements AutoCloseable {
 
@@ -42,9 +48,10 @@ public final class ClusterTime implements AutoCloseable {
     }
 
     /**
-     * Builds the clocks; with a data directory the HLC restores its high-water mark and, if the
-     * clock is behind it by at most one window, waits for the clock to pass it (so this node's
-     * first timestamps are not ahead of its physical clock).
+     * Builds the clocks on the system clock; with a data directory the HLC restores its
+     * high-water mark and, if the clock is behind it by at most one window, waits for the clock to
+     * pass it (so this node's first timestamps are not ahead of its physical clock). Runs before
+     * the node exists, on the thread that starts it.
      */
     public static Clocks clocks(List<String> ntpServers, Duration ntpRefresh, long maxOffsetMs, Path dataDir) {
         SlewedClock physical = new SlewedClock(PhysicalClock.SYSTEM, MAX_SLEW_PPM);
@@ -52,11 +59,7 @@ public final class ClusterTime implements AutoCloseable {
                 : new HybridClock(physical, maxOffsetMs, new HlcFile(dataDir), HLC_WINDOW_MS);
         long behind = hlc.restoredBoundMs() - physical.millis();
         if (behind > 0 && behind <= HLC_WINDOW_MS) {
-            try {
-                Thread.sleep(behind);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            awaitClockPast(physical, hlc.restoredBoundMs(), Clock.SYSTEM);
         } else if (behind > HLC_WINDOW_MS) {
             LOG.warn("the clock is {} ms behind the HLC high-water mark of the last run (was it stepped back?);"
                     + " the HLC runs ahead of the clock until it catches up", behind);
@@ -66,62 +69,126 @@ public final class ClusterTime implements AutoCloseable {
         return new Clocks(physical, hlc, ntp);
     }
 
-    private final String nodeId;
-    private final Clocks clocks;
-    private final RaftNode node;
-    private final TimestampOracle oracle;
-    private final ScheduledExecutorService timeThread;
-    private final ExecutorService oracleThread;
-
     /**
-     * Starts the background duties: NTP rounds (with back-off), slewing, HLC high-water mark
-     * writes and the oracle's lease and window upkeep.
+     * Waits until {@code physical} reads at least {@code boundMs}, at most one HLC window as
+     * measured by {@code clock}. The one blocking wait here: a startup step, before the node (and
+     * so its loop) exists; nothing can signal "the clock passed a value", so it re-reads the
+     * physical clock after parking for the time still missing.
      */
-    public ClusterTime(String nodeId, Endpoint self, Clocks clocks, RaftNode node, Transport transport,
-                       long leaseNanos, long periodMs, long requestTimeoutMs, long retryMs, Executor callbacks) {
-        this.nodeId = nodeId;
-        this.clocks = clocks;
-        this.node = node;
-        this.timeThread = Executors.newSingleThreadScheduledExecutor(daemon("tandem-time-" + nodeId));
-        this.oracleThread = Executors.newSingleThreadExecutor(daemon("tandem-oracle-" + nodeId));
-        this.oracle = new TimestampOracle(node, transport, clocks.hlc(), nodeId, self, 3000, leaseNanos,
-                requestTimeoutMs, retryMs, oracleThread, callbacks, System::nanoTime);
-        node.onTimeMessage(oracle::onMessage);
-        timeThread.scheduleWithFixedDelay(this::upkeep, periodMs, periodMs, TimeUnit.MILLISECONDS);
-        if (clocks.ntp().enabled()) {
-            timeThread.execute(this::ntpRound);
+    static void awaitClockPast(PhysicalClock physical, long boundMs, Clock clock) {
+        long deadline = clock.monotonicNanos() + TimeUnit.MILLISECONDS.toNanos(HLC_WINDOW_MS);
+        long behindMs;
+        while ((behindMs = boundMs - physical.millis()) > 0 && deadline - clock.monotonicNanos() > 0) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(behindMs));
+            if (Thread.currentThread().isInterrupted()) {
+                LOG.warn("interrupted while waiting {} ms for the clock to pass the HLC high-water mark; the HLC"
+                        + " runs ahead of the clock until it catches up", behindMs);
+                return;
+            }
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
+    private final String nodeId;
+    private final Clocks clocks;
+    private final RaftNode node;
+    private final Clock clock;
+    private final Executor io;
+    private final long periodMs;
+    private final TimestampOracle oracle;
+    private final AtomicBoolean markWriteQueued = new AtomicBoolean();
+    private volatile boolean closed;
+
+    /**
+     * Wires the clocks to the node; {@link #start()} starts the background duties once the node
+     * runs. {@code io} runs what blocks on I/O (NTP polls, high-water mark writes), one at a time
+     * is enough; it must not be the node's loop, and its owner shuts it down after {@link #close()}.
+     */
+    public ClusterTime(String nodeId, Endpoint self, Clocks clocks, RaftNode node, Transport transport,
+                       long leaseNanos, long periodMs, long requestTimeoutMs, long retryMs, Executor callbacks,
+                       Executor io) {
+        this.nodeId = nodeId;
+        this.clocks = clocks;
+        this.node = node;
+        this.clock = node.clock();
+        this.io = io;
+        this.periodMs = periodMs;
+        // The oracle's turns never block: they run on the node's loop.
+        this.oracle = new TimestampOracle(node, transport, clocks.hlc(), nodeId, self, 3000, leaseNanos,
+                requestTimeoutMs, retryMs, task -> node.schedule(0, task), callbacks, clock::monotonicNanos);
+        node.onTimeMessage(oracle::onMessage);
     }
 
+    /**
+     * Starts the background duties on the node's timers: NTP rounds (with back-off), slewing, HLC
+     * high-water mark writes and the oracle's lease and window upkeep. Call once the node has started.
+     */
+    public void start() {
+        scheduleUpkeep();
+        if (clocks.ntp().enabled()) {
+            runIo("NTP round", this::ntpRound);
+        }
+    }
+
+    private void scheduleUpkeep() {
+        if (!closed) {
+            node.schedule(TimeUnit.MILLISECONDS.toNanos(periodMs), () -> {
+                upkeep();
+                scheduleUpkeep();
+            });
+        }
+    }
+
+    /** On the loop, every period: quick steps only; the mark write itself goes to the I/O executor. */
     private void upkeep() {
         try {
-            clocks.physical().slew(System.nanoTime());
-            clocks.hlc().maintain();
+            clocks.physical().slew(clock.monotonicNanos());
+            if (clocks.hlc().maintenanceDue() && markWriteQueued.compareAndSet(false, true)
+                    && !runIo("HLC high-water mark write", this::writeMark)) {
+                markWriteQueued.set(false);
+            }
             oracle.periodic();
         } catch (RuntimeException e) {
             LOG.error("node {}: time upkeep failed: {}", nodeId, e.toString(), e);
         }
     }
 
+    /** On the I/O executor: writes the HLC high-water mark ahead (fsync). */
+    private void writeMark() {
+        try {
+            clocks.hlc().maintain();
+        } finally {
+            markWriteQueued.set(false);
+        }
+    }
+
+    /** On the I/O executor: one NTP round (blocking network I/O), then the next one on the node's timer. */
     private void ntpRound() {
         try {
             clocks.ntp().refreshNow();
-        } catch (RuntimeException e) {
-            LOG.warn("node {}: NTP round failed: {}", nodeId, e.toString(), e);
         } finally {
-            try {
-                timeThread.schedule(this::ntpRound, clocks.ntp().nextDelayMs(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                LOG.debug("node {}: closing; no further NTP rounds", nodeId);
+            if (!closed) {
+                node.schedule(TimeUnit.MILLISECONDS.toNanos(clocks.ntp().nextDelayMs()),
+                        () -> runIo("NTP round", this::ntpRound));
             }
+        }
+    }
+
+    /** Hands {@code task} to the I/O executor (false if it refused); logs what fails, since nobody waits for it. */
+    private boolean runIo(String what, Runnable task) {
+        try {
+            io.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("node {}: {} failed: {}", nodeId, what, e.toString(), e);
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            if (!closed) {
+                LOG.warn("node {}: {} not run: the time I/O executor refused it ({})", nodeId, what, e.toString());
+            }
+            return false;
         }
     }
 
@@ -193,10 +260,10 @@ public final class ClusterTime implements AutoCloseable {
                 !reason.isEmpty(), reason, oracle.windowUpTo());
     }
 
+    /** Stops the duties; the owner of the I/O executor shuts it down afterwards. */
     @Override
     public void close() {
+        closed = true;
         oracle.close();
-        timeThread.shutdownNow();
-        oracleThread.shutdownNow();
     }
 }

@@ -166,13 +166,21 @@ public final class HybridClock {
      * Call periodically (every ~windowMs/4) from a background thread; never from the hot path.
      */
     public void maintain() {
+        if (maintenanceDue()) {
+            persistBeyond(Math.max(physical.millis(), HybridTimestamp.physicalOf(last.get())));
+        }
+    }
+
+    /**
+     * Whether {@link #maintain()} would write the mark now (the clock is within half a window of
+     * it). Cheap and never blocks: a caller on an event loop checks this and hands only the write
+     * itself to a thread that may block.
+     */
+    public boolean maintenanceDue() {
         if (mark == null) {
-            return;
+            return false;
         }
-        long needed = Math.max(physical.millis(), HybridTimestamp.physicalOf(last.get())) + windowMs / 2;
-        if (needed >= persistedBoundMs) {
-            persistBeyond(needed - windowMs / 2);
-        }
+        return Math.max(physical.millis(), HybridTimestamp.physicalOf(last.get())) + windowMs / 2 >= persistedBoundMs;
     }
 
     private synchronized void persistBeyond(long physicalMs) {

@@ -3,6 +3,7 @@ package io.tandem.time;
 import io.tandem.ClosedException;
 import io.tandem.TandemException;
 import io.tandem.TandemTimeoutException;
+import io.tandem.node.NodeLoop;
 import io.tandem.node.RaftNode;
 import io.tandem.node.Wire;
 import io.tandem.state.Command;
@@ -17,9 +18,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,11 @@ import org.slf4j.LoggerFactory;
  * then still never repeat (windows are disjoint), they could only be out of real-time order.
  *
  * <p><b>Threads</b>: the fast path ({@link #tryServe}) runs on the caller's thread, lock-free and
- * allocation-free; everything else runs on one driver thread (the executor given).
+ * allocation-free; everything else runs as short driver turns, one at a time, on the executor
+ * given (the node's loop in production). A turn never blocks: it parks on the answer it needs
+ * (or on a back-off timer) and the answer starts the next turn. Timers are the node's
+ * ({@link RaftNode#schedule}) and time is the {@code monotonicNanos} given, so the simulator can
+ * run the oracle on virtual time. Callers' futures complete on the callbacks executor.
  */
 public final class TimestampOracle implements AutoCloseable {
 
@@ -95,6 +100,10 @@ public final class TimestampOracle implements AutoCloseable {
     private final AtomicBoolean again = new AtomicBoolean();
     private final AtomicLong nextRequestId = new AtomicLong();
     private volatile Inflight inflight;
+    // The driver's parking spot, touched only by the holder of the `driving` token (handed from
+    // turn to turn through the parked future, which orders the writes before the next turn).
+    private CompletableFuture<?> parking;
+    private Runnable continuation;
     private volatile long lastUsedNanos = Long.MIN_VALUE / 2;
     private volatile boolean closed;
     private final AtomicLong served = new AtomicLong();
@@ -103,7 +112,7 @@ public final class TimestampOracle implements AutoCloseable {
     /**
      * @param windowMs  how much wall time one reserved window covers (e.g. 3000)
      * @param leaseNanos how long a confirmed leadership round lets the leader serve
-     * @param driver    a single-threaded executor for the slow path (may block)
+     * @param driver    runs the slow path's turns, one at a time; they never block (the node's loop)
      * @param callbacks completes callers' futures
      */
     public TimestampOracle(RaftNode node, Transport transport, HybridClock hlc, String nodeId, Endpoint self,
@@ -259,6 +268,11 @@ public final class TimestampOracle implements AutoCloseable {
         if (closed || !driving.compareAndSet(false, true)) {
             return;
         }
+        dispatch();
+    }
+
+    /** Runs a driver turn on the driver executor; the caller holds the {@link #driving} token. */
+    private void dispatch() {
         try {
             driver.execute(this::drive);
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -274,40 +288,112 @@ public final class TimestampOracle implements AutoCloseable {
         }
     }
 
+    /**
+     * One driver turn. It never blocks: a step that needs an answer (a lease round, a read, a
+     * reservation, a forwarded batch) or a back-off <em>parks</em> the driver on a future, and the
+     * driver keeps its token until that future completes and the next turn runs the step's
+     * continuation. So kicks meanwhile only ask for one more round, as they did while the driver
+     * thread blocked, and nothing spins.
+     */
     private void drive() {
+        CompletableFuture<?> park = null;
         try {
-            while (again.getAndSet(false) && !closed) {
+            Runnable step = continuation;
+            continuation = null;
+            if (step != null && !closed) {
+                step.run();
+            }
+            while ((park = takeParking()) == null && again.getAndSet(false) && !closed) {
                 expireWaiters();
                 RaftNode.LeaderView v = node.leaderView();
                 if (v.isLeader()) {
-                    driveLeader(v);
+                    driveLeader();
                 } else if (!waiters.isEmpty()) {
                     driveFollower(v);
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
+            park = null;
+            parking = null;
+            continuation = null;
             LOG.warn("node {}: timestamp oracle step failed: {}; retrying", nodeId, e.toString());
         } finally {
-            driving.set(false);
-            if (again.get() && !closed) {
-                kick();
+            if (park != null && !closed) {
+                park.whenComplete((x, e) -> dispatch()); // the token passes to the continuation's turn
+            } else {
+                driving.set(false);
+                if (again.get() && !closed) {
+                    kick();
+                }
             }
         }
     }
 
-    private void driveLeader(RaftNode.LeaderView v) throws InterruptedException {
+    private CompletableFuture<?> takeParking() {
+        CompletableFuture<?> p = parking;
+        parking = null;
+        return p;
+    }
+
+    /** Ends this turn; once {@code until} completes the next turn runs {@code then} (may be null) first. */
+    private void park(CompletableFuture<?> until, Runnable then) {
+        parking = until;
+        continuation = then;
+    }
+
+    /**
+     * Parks until {@code f} completes or the request timeout passes, then continues with its value
+     * (null if it failed or timed out).
+     */
+    private <T> void await(CompletableFuture<T> f, String what, Consumer<T> then) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        f.whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.debug("node {}: timestamp oracle: {} failed: {}", nodeId, what, e.toString());
+            }
+            answer.complete(e == null ? v : null);
+        });
+        NodeLoop.Timer timeout = answer.isDone() ? null
+                : node.schedule(TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs), () -> {
+                    if (answer.complete(null)) {
+                        LOG.debug("node {}: timestamp oracle: {} timed out after {} ms", nodeId, what,
+                                requestTimeoutMs);
+                    }
+                });
+        park(answer, () -> {
+            if (timeout != null) {
+                timeout.cancel();
+            }
+            then.accept(answer.join());
+        });
+    }
+
+    /** Waiting for a leader or a lease: a short back-off, a timer on the node's loop. */
+    private void pause() {
+        CompletableFuture<Void> over = new CompletableFuture<>();
+        node.schedule(TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(20, retryMs / 10))),
+                () -> over.complete(null));
+        park(over, null);
+    }
+
+    private void driveLeader() {
         long now = monotonicNanos.getAsLong();
         RaftNode.LeaderLease l = node.leaderLease();
-        if (!l.validAt(now + leaseNanos / 2)) {
-            l = await(node.renewLeaderLease(leaseNanos), "confirming leadership");
-            if (l == null || l.term() == 0) {
+        if (l.validAt(now + leaseNanos / 2)) {
+            leadWithLease(l);
+            return;
+        }
+        await(node.renewLeaderLease(leaseNanos), "confirming leadership", renewed -> {
+            if (renewed == null || renewed.term() == 0) {
                 again.set(true); // not (or no longer) the leader: forward on the next turn
                 pause();
-                return;
+            } else {
+                leadWithLease(renewed);
             }
-        }
+        });
+    }
+
+    private void leadWithLease(RaftNode.LeaderLease l) {
         Window w = window;
         // Values follow wall time (tryServe never hands out less than physical ms << 16): after an
         // idle spell the clock, not the last value, says how much of the window is left. Measuring
@@ -315,42 +401,60 @@ public final class TimestampOracle implements AutoCloseable {
         // spun on it without serving anyone.
         long used = Math.max(last.get(), HybridTimestamp.pack(hlc.physicalMillis(), 0));
         if (w == null || w.term() != l.term() || w.upTo() - used < windowPacked / 2) {
-            reserve(l.term());
+            reserve(l.term(), 0, () -> serveOrPause(w));
+        } else {
+            serveOrPause(w);
         }
-        if (!serveWaiters() && window == w) {
+    }
+
+    private void serveOrPause(Window before) {
+        if (!serveWaiters() && window == before) {
             pause(); // nothing served and nothing changed: do not spin until the next kick helps
         }
     }
 
-    /** Commits a new window above everything committed before; serves from it only in {@code term}. */
-    private void reserve(long term) throws InterruptedException {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Long committedMax = await(node.read(false, StateMachine::timestampWindowMax), "reading the window");
+    /**
+     * Commits a new window above everything committed before (at most three attempts); serves
+     * from it only in {@code term}. Continues with {@code then} whatever the outcome.
+     */
+    private void reserve(long term, int attempt, Runnable then) {
+        if (attempt >= 3) {
+            then.run();
+            return;
+        }
+        await(node.read(false, StateMachine::timestampWindowMax), "reading the window", committedMax -> {
             if (committedMax == null) {
+                then.run();
                 return;
             }
             long base = Math.max(Math.max(committedMax, last.get()), HybridTimestamp.pack(hlc.physicalMillis(), 0));
-            CommandResult r = await(node.submit(new Command.ReserveTimestampWindow(base + windowPacked)),
-                    "reserving a timestamp window");
-            if (!(r instanceof CommandResult.TimestampWindow tw)) {
-                LOG.debug("node {}: window reservation answered {}", nodeId, r);
-                return;
-            }
-            if (tw.isEmpty()) {
-                continue; // someone reserved above: our state now knows the max, ask above it
-            }
-            RaftNode.LeaderView v = node.leaderView();
-            if (!v.isLeader() || v.term() != term) {
-                LOG.debug("node {}: window {}..{} arrived after leadership of term {} ended; unused", nodeId,
-                        tw.from(), tw.upTo(), term);
-                return;
-            }
-            window = new Window(term, tw.from(), tw.upTo());
-            windowsReserved.incrementAndGet();
-            LOG.debug("node {} term {}: serving timestamps from window {}..{}", nodeId, term,
-                    HybridTimestamp.fromPacked(tw.from()), HybridTimestamp.fromPacked(tw.upTo()));
+            await(node.submit(new Command.ReserveTimestampWindow(base + windowPacked)),
+                    "reserving a timestamp window", r -> reserved(term, attempt, r, then));
+        });
+    }
+
+    private void reserved(long term, int attempt, CommandResult r, Runnable then) {
+        if (!(r instanceof CommandResult.TimestampWindow tw)) {
+            LOG.debug("node {}: window reservation answered {}", nodeId, r);
+            then.run();
             return;
         }
+        if (tw.isEmpty()) {
+            reserve(term, attempt + 1, then); // someone reserved above: our state now knows the max, ask above it
+            return;
+        }
+        RaftNode.LeaderView v = node.leaderView();
+        if (!v.isLeader() || v.term() != term) {
+            LOG.debug("node {}: window {}..{} arrived after leadership of term {} ended; unused", nodeId,
+                    tw.from(), tw.upTo(), term);
+            then.run();
+            return;
+        }
+        window = new Window(term, tw.from(), tw.upTo());
+        windowsReserved.incrementAndGet();
+        LOG.debug("node {} term {}: serving timestamps from window {}..{}", nodeId, term,
+                HybridTimestamp.fromPacked(tw.from()), HybridTimestamp.fromPacked(tw.upTo()));
+        then.run();
     }
 
     /** Serves waiters from the window; false if some were left waiting. */
@@ -368,10 +472,10 @@ public final class TimestampOracle implements AutoCloseable {
         return true;
     }
 
-    private void driveFollower(RaftNode.LeaderView v) throws InterruptedException {
+    private void driveFollower(RaftNode.LeaderView v) {
         if (v.leaderAddress() == null) {
-            pause();
             again.set(true);
+            pause();
             return;
         }
         List<Waiter> batch = new ArrayList<>();
@@ -384,57 +488,65 @@ public final class TimestampOracle implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        boolean answered = false;
+        forward(v, batch, total);
+    }
+
+    /** Sends one batch to the leader; the next turn completes it from the answer or puts it back. */
+    private void forward(RaftNode.LeaderView v, List<Waiter> batch, long total) {
+        Inflight in = new Inflight(nextRequestId.incrementAndGet(), batch, new CompletableFuture<>());
+        inflight = in;
+        boolean sent = false;
         try {
-            answered = forward(v, batch);
+            send(v.leaderAddress(), new Wire.TimestampRequest(in.id(), self.toString(), nodeId, (int) total));
+            sent = true;
         } finally {
-            if (!answered) {
-                // Put them back in front, in order: a later batch must not overtake them.
-                List<Waiter> rest = new ArrayList<>(batch);
-                Waiter x;
-                while ((x = waiters.poll()) != null) {
-                    rest.add(x);
-                }
-                waiters.addAll(rest);
-                again.set(true);
+            if (!sent) {
+                inflight = null;
+                putBack(batch);
             }
+        }
+        // No answer within the retry interval: ask again.
+        NodeLoop.Timer noAnswer = node.schedule(TimeUnit.MILLISECONDS.toNanos(retryMs),
+                () -> in.answer().complete(null));
+        park(in.answer(), () -> answered(v, in, noAnswer));
+    }
+
+    private void answered(RaftNode.LeaderView v, Inflight in, NodeLoop.Timer noAnswer) {
+        noAnswer.cancel();
+        if (inflight == in) {
+            inflight = null;
+        }
+        Wire.TimestampResponse resp = in.answer().join();
+        if (resp == null) {
+            LOG.debug("node {}: no timestamp answer from {} within {} ms; asking again", nodeId, v.leaderId(), retryMs);
+            putBack(in.waiters());
+            return;
+        }
+        if (resp.first() == 0) {
+            LOG.debug("node {}: leader could not serve timestamps: {}", nodeId, resp.error());
+            putBack(in.waiters());
+            pause();
+            return;
+        }
+        long next = resp.first();
+        for (Waiter b : in.waiters()) {
+            complete(b, next);
+            next += b.count;
         }
         if (!waiters.isEmpty()) {
             again.set(true);
         }
     }
 
-    /** Sends one batch to the leader and completes it from the answer; false if it was not served. */
-    private boolean forward(RaftNode.LeaderView v, List<Waiter> batch) throws InterruptedException {
-        long total = 0;
-        for (Waiter b : batch) {
-            total += b.count;
+    /** Puts an unanswered batch back in front, in order: a later batch must not overtake it. */
+    private void putBack(List<Waiter> batch) {
+        List<Waiter> rest = new ArrayList<>(batch);
+        Waiter x;
+        while ((x = waiters.poll()) != null) {
+            rest.add(x);
         }
-        Inflight in = new Inflight(nextRequestId.incrementAndGet(), batch, new CompletableFuture<>());
-        inflight = in;
-        Wire.TimestampResponse resp = null;
-        try {
-            send(v.leaderAddress(), new Wire.TimestampRequest(in.id(), self.toString(), nodeId, (int) total));
-            resp = in.answer().get(retryMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            LOG.debug("node {}: no timestamp answer from {} within {} ms; asking again", nodeId, v.leaderId(), retryMs);
-        } finally {
-            inflight = null;
-        }
-        if (resp == null) {
-            return false;
-        }
-        if (resp.first() == 0) {
-            LOG.debug("node {}: leader could not serve timestamps: {}", nodeId, resp.error());
-            pause();
-            return false;
-        }
-        long next = resp.first();
-        for (Waiter b : batch) {
-            complete(b, next);
-            next += b.count;
-        }
-        return true;
+        waiters.addAll(rest);
+        again.set(true);
     }
 
     private void expireWaiters() {
@@ -453,20 +565,6 @@ public final class TimestampOracle implements AutoCloseable {
 
     private void complete(Waiter w, long first) {
         callbacks.execute(() -> w.future.complete(first));
-    }
-
-    private void pause() throws InterruptedException {
-        // Waiting for a leader or a lease: a short back-off on the driver thread (never the loop).
-        Thread.sleep(Math.max(1, Math.min(20, retryMs / 10)));
-    }
-
-    private <T> T await(CompletableFuture<T> f, String what) throws InterruptedException {
-        try {
-            return f.get(requestTimeoutMs, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.debug("node {}: timestamp oracle: {} failed: {}", nodeId, what, e.toString());
-            return null;
-        }
     }
 
     private static long join(CompletableFuture<Long> f) {
