@@ -63,6 +63,7 @@ public final class TaskRuntime implements AutoCloseable {
     private final ConcurrentHashMap<Long, List<CompletableFuture<byte[]>>> waiters = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile long nextExtendNanos;
+    private volatile boolean tickInFlight;
 
     /** One {@link TaskQueue#handle} on this node. */
     static final class Registration {
@@ -201,6 +202,49 @@ public final class TaskRuntime implements AutoCloseable {
         });
         node.onSessionLost(this::onSessionLost);
         timer.scheduleWithFixedDelay(this::timerTick, TIMER_TICK_MS, TIMER_TICK_MS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::scheduleTick, TIMER_TICK_MS, TIMER_TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    // ------------------------------------------------------------------ schedule ticks
+
+    /**
+     * Schedules fire in apply when an entry's time reaches their slot; an idle cluster only
+     * commits the leader's no-op ticks (a fifth of the session timeout apart). So the leader
+     * proposes a tick as soon as its clock passes the earliest due slot (looking once per timer
+     * tick, and timing a one-shot for a slot due before the next look). The decision itself stays
+     * in apply, on the entry's timestamp.
+     */
+    private void scheduleTick() {
+        if (closing || tickInFlight || !node.leaderView().isLeader()) {
+            return;
+        }
+        node.read(false, StateMachine::nextScheduleDue).thenAccept(due -> {
+            long now = node.hybridClock().physicalMillis();
+            if (due <= now) {
+                proposeTick();
+            } else if (due - now < TIMER_TICK_MS && !closing) {
+                timer.schedule(this::proposeTickIfLeader, due - now, TimeUnit.MILLISECONDS);
+            }
+        }).exceptionally(e -> {
+            LOG.debug("node {}: could not read the next schedule slot: {}", nodeId, e.toString());
+            return null;
+        });
+    }
+
+    private void proposeTickIfLeader() {
+        if (!closing && !tickInFlight && node.leaderView().isLeader()) {
+            proposeTick();
+        }
+    }
+
+    private void proposeTick() {
+        tickInFlight = true;
+        node.submit(new io.tandem.state.Command.Tick()).whenComplete((r, e) -> {
+            tickInFlight = false;
+            if (e != null) {
+                LOG.debug("node {}: schedule tick failed: {}", nodeId, e.toString());
+            }
+        });
     }
 
     // ------------------------------------------------------------------ registrations
