@@ -50,7 +50,8 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
-    private void start(String id) throws IOException {
+    /** Starts (or restarts, with its data directory) one node. */
+    void start(String id) throws IOException {
         Path log = root.resolve(id + ".log");
         ProcessBuilder pb = new ProcessBuilder(command(id)).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
