@@ -195,7 +195,11 @@ final class CronSchedules {
     private void decide(Schedule s, long now) {
         TaskCommand.PutCronSchedule p = s.spec;
         long first = s.nextSlotMs;
-        long latest = s.slots.previousOrSame(now);
+        // The usual case, one slot due: one cron-utils call (the slot after it) decides it all.
+        long afterFirst = s.slots.next(first);
+        long latest = afterFirst > now ? first : s.slots.previousOrSame(now);
+        long firstSlot = first;
+        java.util.function.LongUnaryOperator nextOf = x -> x == firstSlot ? afterFirst : s.slots.next(x);
         long cut = now - p.misfireThresholdMs(); // slots before it have misfired
         long deadline = p.startingDeadlineMs() > 0 ? p.startingDeadlineMs() : Long.MAX_VALUE;
         List<Long> fire = new ArrayList<>();
@@ -216,9 +220,9 @@ final class CronSchedules {
                 recordMissSpan(s, first, missedUpTo, now);
             }
             fire.addAll(kept);
-            first = s.slots.next(lastMisfired);
+            first = nextOf.applyAsLong(lastMisfired);
         }
-        for (long slot = first; slot <= latest; slot = s.slots.next(slot)) {
+        for (long slot = first; slot <= latest; slot = nextOf.applyAsLong(slot)) {
             fire.add(slot);
         }
         for (long slot : fire) {
@@ -231,7 +235,7 @@ final class CronSchedules {
         if (bug != InjectedScheduleBug.SLOT_NOT_RECORDED) {
             s.lastSlotMs = latest;
         }
-        s.nextSlotMs = s.slots.next(latest);
+        s.nextSlotMs = nextOf.applyAsLong(latest);
         index(s);
     }
 
