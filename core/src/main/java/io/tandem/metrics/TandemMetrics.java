@@ -113,8 +113,8 @@ public final class TandemMetrics implements AutoCloseable {
      */
     private void scheduleDecided(TaskEvents.Fired f) {
         if (f.enqueued()) {
-            scheduleMeters.computeIfAbsent("fires\u0000" + f.queue(), k -> track(Counter.builder("tandem.schedule.fires")
-                    .tags(tags.and("queue", f.queue())).description("schedule slots that enqueued a task")
+            scheduleMeters.computeIfAbsent("fires\u0000" + f.queue(), k -> track(Counter
+                    .builder("tandem.schedule.fires").tags(tags.and("queue", f.queue())).description("schedule slots that enqueued a task")
                     .register(registry)));
             ((Counter) scheduleMeters.get("fires\u0000" + f.queue())).increment();
             ((DistributionSummary) scheduleMeters.computeIfAbsent("lateness\u0000" + f.queue(), k -> track(
@@ -126,7 +126,8 @@ public final class TandemMetrics implements AutoCloseable {
             ((Counter) scheduleMeters.computeIfAbsent("misses\u0000" + f.queue() + "\u0000" + f.outcome(), k -> track(
                     Counter.builder("tandem.schedule.misses").tags(tags.and("queue", f.queue(), "outcome",
                                     f.outcome().name()))
-                            .description("cron slots that started no run (missed, past deadline, skipped while running)")
+                            .description("cron slots that started no run (missed, past deadline, skipped while"
+                                    + " running)")
                             .register(registry)))).increment(f.slots());
         }
     }

@@ -212,7 +212,8 @@ final class CronSchedules {
             };
             // The latest `keep` misfired slots fire (walking back from the newest); older ones are missed.
             List<Long> kept = new ArrayList<>();
-            for (long slot = lastMisfired; kept.size() < keep && slot >= first; slot = s.slots.previousOrSame(slot - 1)) {
+            for (long slot = lastMisfired; kept.size() < keep && slot >= first;
+                 slot = s.slots.previousOrSame(slot - 1)) {
                 kept.add(0, slot);
             }
             long missedUpTo = kept.isEmpty() ? lastMisfired : s.slots.previousOrSame(kept.get(0) - 1);

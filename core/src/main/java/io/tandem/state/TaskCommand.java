@@ -160,7 +160,10 @@ public sealed interface TaskCommand extends Command permits TaskCommand.Submit, 
         }
     }
 
-    /** Suspends (no slot fires or counts as missed) or resumes (from the next slot after this entry) a cron schedule. */
+    /**
+     * Suspends (no slot fires or counts as missed) or resumes (from the first slot after this
+     * entry) a cron schedule.
+     */
     record SetScheduleSuspended(String queue, String schedule, boolean suspended) implements TaskCommand {
         @Override
         public byte code() {

@@ -301,7 +301,8 @@ public final class TaskQueue {
     public CompletableFuture<Boolean> setSuspendedAsync(String scheduleName, boolean suspended) {
         checkName("schedule", scheduleName, runtime.maxNameBytes);
         String what = (suspended ? "suspend" : "resume") + " schedule " + queue + "/" + scheduleName;
-        return runtime.node.submit(new TaskCommand.SetScheduleSuspended(queue, scheduleName, suspended)).thenApply(r -> {
+        TaskCommand cmd = new TaskCommand.SetScheduleSuspended(queue, scheduleName, suspended);
+        return runtime.node.submit(cmd).thenApply(r -> {
             if (r instanceof TaskResult.Count c) {
                 return c.count() > 0;
             }

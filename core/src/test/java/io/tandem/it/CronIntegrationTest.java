@@ -61,7 +61,8 @@ class CronIntegrationTest {
                 long distinctSlots = s.runs().stream().map(ScheduleStatus.Run::slot).distinct().count();
                 assertEquals(s.runs().size(), distinctSlots, "one decision per slot: " + s.runs());
                 for (int i = 1; i < s.runs().size(); i++) {
-                    assertEquals(1000, s.runs().get(i).slot().toEpochMilli() - s.runs().get(i - 1).slot().toEpochMilli(),
+                    assertEquals(1000, s.runs().get(i).slot().toEpochMilli()
+                                    - s.runs().get(i - 1).slot().toEpochMilli(),
                             "consecutive slots: " + s.runs());
                 }
                 // The leader ticks when a slot is due: decisions come within a fraction of a second.
@@ -94,7 +95,8 @@ class CronIntegrationTest {
                 assertTrue(out[1].contains("# queue cron: 2 schedules"), out[1]);
                 assertTrue(out[1].contains(" lateness="), out[1]);
 
-                LocalCluster.await(Duration.ofSeconds(10), () -> registry.find("tandem.schedule.fires").counter() != null
+                LocalCluster.await(Duration.ofSeconds(10), () -> registry.find("tandem.schedule.fires")
+                        .counter() != null
                         && registry.find("tandem.schedule.fires").counter().count() >= 5, "fires counted on n2");
                 assertTrue(registry.get("tandem.schedule.lateness").summary().count() >= 5);
                 assertEquals(0, duplicates.get(), "a task ran twice");

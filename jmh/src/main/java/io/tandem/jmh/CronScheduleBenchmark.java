@@ -74,7 +74,8 @@ public class CronScheduleBenchmark {
                     0, TaskCommand.PutCronSchedule.CONCURRENCY_REPLACE, 20, 0, 1, 0, 0, 0)));
         }
         if (sm.schedules("bench").size() != schedules) {
-            throw new IllegalStateException("expected " + schedules + " schedules, have " + sm.schedules("bench").size());
+            throw new IllegalStateException("expected " + schedules + " schedules, have "
+                    + sm.schedules("bench").size());
         }
     }
 
