@@ -167,6 +167,18 @@ public final class Tandem implements AutoCloseable {
                         100_000, 1_000, 3_600_000), config.sessionSafetyMargin().toMillis(),
                 new Autopilot.Settings(config.autopilotDeadServerAfter().toMillis(),
                         config.autopilotStabilization().toMillis(), config.voterCount(), config.minVoters(), 1_000));
+        // Upgrade rehearsal (docs/operations.md): run this node as a build that reads command kinds
+        // only up to the given level, so a mixed-version cluster can be tried before a rolling upgrade.
+        Integer level = Integer.getInteger("tandem.commandLevel");
+        if (level != null) {
+            try {
+                opt = opt.withCommandLevel(level);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidArgumentException("system property tandem.commandLevel: " + e.getMessage());
+            }
+            LOG.warn("node {}: reads command kinds only up to level {} (-Dtandem.commandLevel), as an older build"
+                    + " would", memberId, level);
+        }
         if (config.sessionSafetyMargin().compareTo(config.maxClockOffset()) <= 0) {
             LOG.warn("node {}: sessionSafetyMargin ({} ms) is not above maxClockOffset ({} ms): if clocks really"
                     + " drift that far apart, a lock or leadership could be granted elsewhere before this node"

@@ -116,6 +116,8 @@ public final class Main {
         out.println("                             result or last error) and its counts");
         out.println("  task dead QUEUE [--limit N]  print the queue's dead-lettered tasks");
         out.println("  task requeue QUEUE TASK_ID   move a dead-lettered task back to ready");
+        out.println("  task schedules QUEUE [--runs N]  print a queue's schedules (next fire, policies, fires,");
+        out.println("                               misses, last outcome and lateness) and their last N runs");
         out.println("  help                       this text");
         out.println("status, kv, lock, leader and task talk to a node through its transport port and need:");
         out.println("  --node HOST:PORT           any node's bind/advertise address");

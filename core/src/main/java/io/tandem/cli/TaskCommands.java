@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code tandem task list|dead|requeue}: a task queue of a running node through the client
+ * {@code tandem task list|dead|requeue|schedules}: a task queue of a running node through the client
  * protocol ({@link Wire.TaskRequest}). Failures are thrown and printed by {@link Main}.
  */
 final class TaskCommands {
@@ -20,7 +20,7 @@ final class TaskCommands {
 
     static int task(String[] argv, Map<String, String> env, PrintStream out) {
         if (argv.length == 0) {
-            throw new UsageException("task needs a subcommand: list, dead or requeue");
+            throw new UsageException("task needs a subcommand: list, dead, requeue or schedules");
         }
         String sub = argv[0];
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
@@ -31,6 +31,13 @@ final class TaskCommands {
                 args.requirePositionalAtMost(1);
                 int limit = (int) args.longFlag("limit", DEFAULT_LIMIT, 1, 100_000);
                 yield call(args, env, out, new Wire.TaskRequest(0, "", sub, queue, 0, limit));
+            }
+            case "schedules" -> {
+                Args args = ClientCommands.parse(rest, Set.of("runs"), Set.of());
+                String queue = args.positional(0, "QUEUE: tandem task schedules QUEUE [--runs N]");
+                args.requirePositionalAtMost(1);
+                int runs = (int) args.longFlag("runs", 5, 0, 10_000);
+                yield call(args, env, out, new Wire.TaskRequest(0, "", sub, queue, 0, runs));
             }
             case "requeue" -> {
                 Args args = ClientCommands.parse(rest, Set.of(), Set.of());
@@ -48,7 +55,8 @@ final class TaskCommands {
                 }
                 yield call(args, env, out, new Wire.TaskRequest(0, "", sub, queue, taskId, 0));
             }
-            default -> throw new UsageException("unknown task subcommand '" + sub + "'; use list, dead or requeue");
+            default -> throw new UsageException("unknown task subcommand '" + sub + "'; use list, dead, requeue or"
+                    + " schedules");
         };
     }
 

@@ -1,5 +1,6 @@
 package io.tandem.metrics;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -11,6 +12,8 @@ import io.micrometer.core.instrument.Timer;
 import io.tandem.Tandem;
 import io.tandem.node.NodeMetrics;
 import io.tandem.node.RaftNode;
+import io.tandem.state.StateMachine;
+import io.tandem.state.TaskEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +39,9 @@ public final class TandemMetrics implements AutoCloseable {
             new java.util.concurrent.ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Gauge> lagGauges = new ConcurrentHashMap<>();
     private final Tags tags;
+    /** Schedule meters by kind and queue (and outcome), created on first use. */
+    private final ConcurrentHashMap<String, Meter> scheduleMeters = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     private TandemMetrics(Tandem node, MeterRegistry registry) {
         this.registry = registry;
@@ -101,6 +107,47 @@ public final class TandemMetrics implements AutoCloseable {
             }
         });
         trackLagGauges();
+        runtime.addStateListener(new StateMachine.Listener() {
+            @Override
+            public void onScheduleFired(TaskEvents.Fired f) {
+                if (!closed) {
+                    scheduleDecided(f);
+                }
+            }
+        });
+    }
+
+    /**
+     * Schedule decisions, as this replica applies them: every member counts every schedule of the
+     * cluster (the same figures on each node; do not sum them across nodes). Tagged by queue only,
+     * so 10,000 schedules do not make 10,000 series.
+     */
+    private void scheduleDecided(TaskEvents.Fired f) {
+        if (f.enqueued()) {
+            scheduleMeters.computeIfAbsent("fires\u0000" + f.queue(), k -> track(Counter
+                    .builder("tandem.schedule.fires").tags(tags.and("queue", f.queue())).description("schedule slots that enqueued a task")
+                    .register(registry)));
+            ((Counter) scheduleMeters.get("fires\u0000" + f.queue())).increment();
+            ((DistributionSummary) scheduleMeters.computeIfAbsent("lateness\u0000" + f.queue(), k -> track(
+                    DistributionSummary.builder("tandem.schedule.lateness").tags(tags.and("queue", f.queue()))
+                            .baseUnit("milliseconds").publishPercentiles(0.5, 0.99)
+                            .description("cluster time from a slot to the apply that fired it").register(registry))))
+                    .record(Math.max(0, f.decidedAtMs() - f.fireTimeMs()));
+        } else {
+            ((Counter) scheduleMeters.computeIfAbsent("misses\u0000" + f.queue() + "\u0000" + f.outcome(), k -> track(
+                    Counter.builder("tandem.schedule.misses").tags(tags.and("queue", f.queue(), "outcome",
+                                    f.outcome().name()))
+                            .description("cron slots that started no run (missed, past deadline, skipped while"
+                                    + " running)")
+                            .register(registry)))).increment(f.slots());
+        }
+    }
+
+    private Meter track(Meter meter) {
+        synchronized (meters) {
+            meters.add(meter);
+        }
+        return meter;
     }
 
     /** Registers the node's meters; {@link #close()} removes them again. */
@@ -124,9 +171,12 @@ public final class TandemMetrics implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         runtime.metricsSink(new NodeMetrics.Sink() { });
-        for (Meter m : meters) {
-            registry.remove(m);
+        synchronized (meters) {
+            for (Meter m : meters) {
+                registry.remove(m);
+            }
         }
         for (Counter c : refused.values()) {
             registry.remove(c);

@@ -143,6 +143,7 @@ public final class RaftNode implements AutoCloseable {
     private final ClusterVersions clusterVersions;
     private long lastVersionReportNanos;
     private long lastVersionProposalNanos;
+    private String lastVersionReportTo;
     private final TreeMap<String, Endpoint> addressBook = new TreeMap<>();
     /** Parsed forms of the address texts peers send with every message (loop thread only). */
     private final HashMap<String, Endpoint> parsedAddresses = new HashMap<>();
@@ -172,6 +173,10 @@ public final class RaftNode implements AutoCloseable {
     private final List<Consumer<Long>> sessionAtRiskListeners = new ArrayList<>();
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
     private final ArrayDeque<Pending> waitingForSession = new ArrayDeque<>();
+    /** Commands of a kind above the cluster version, waiting briefly for the leader to raise it. */
+    private final ArrayDeque<Pending> waitingForVersion = new ArrayDeque<>();
+    /** How long a command waits for the cluster version before it is refused (reports go every second). */
+    private static final long VERSION_WAIT_NANOS = 3_000_000_000L;
     private final List<Pending> toSend = new ArrayList<>();
     private final List<Consumer<Long>> sessionLostListeners = new ArrayList<>();
     private long lastLeaderProposalNanos;
@@ -208,6 +213,7 @@ public final class RaftNode implements AutoCloseable {
         byte[] payload;
         /** In {@code toSend} already: keeps re-queueing O(1) when thousands are pending. */
         boolean queued;
+        long versionDeadlineNanos;
 
         Pending(Command command, CompletableFuture<CommandResult> future, long deadlineNanos) {
             this.command = command;
@@ -374,15 +380,16 @@ public final class RaftNode implements AutoCloseable {
                 return;
             }
             int level = io.tandem.state.CommandLevels.levelOf(command);
-            if (level > sm.clusterVersion()) {
-                fail(f, new InvalidArgumentException("node " + opt.nodeId() + ": " + command.getClass().getSimpleName()
-                        + " needs cluster version " + level + ", but the cluster is at " + sm.clusterVersion()
-                        + " because not every member reads it yet; finish upgrading every member (the leader raises"
-                        + " the version within seconds once all run a build that reads it)"));
+            if (level > opt.commandLevel()) {
+                fail(f, versionRefusal(command, level));
                 return;
             }
             Pending p = new Pending(command, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs()));
-            if (sessionId == 0) {
+            if (level > sm.clusterVersion()) {
+                // A young cluster raises its version within a report interval or two; a mixed one never.
+                p.versionDeadlineNanos = clock.monotonicNanos() + VERSION_WAIT_NANOS;
+                waitingForVersion.add(p);
+            } else if (sessionId == 0) {
                 waitingForSession.add(p);
             } else {
                 assignAndQueue(p);
@@ -1301,7 +1308,9 @@ public final class RaftNode implements AutoCloseable {
                         opt.nodeId(), v, sm.clusterVersion());
                 proposeOnLeader(List.of(CommandCodec.encode(new Envelope(0, 0, 0, new Command.SetClusterVersion(v)))));
             }
-        } else if (core.leaderId() != null && now - lastVersionReportNanos >= 1_000_000_000L) {
+        } else if (core.leaderId() != null && (now - lastVersionReportNanos >= 1_000_000_000L
+                || !core.leaderId().equals(lastVersionReportTo))) {
+            lastVersionReportTo = core.leaderId();
             Endpoint leader = addressOf(core.leaderId());
             if (leader != null) {
                 lastVersionReportNanos = now;
@@ -1617,6 +1626,9 @@ public final class RaftNode implements AutoCloseable {
             }
             return;
         }
+        if (env != null && env.command() instanceof Command.SetClusterVersion && !waitingForVersion.isEmpty()) {
+            releaseVersionWaiters(clock.monotonicNanos());
+        }
         if (env != null && env.command() instanceof Command.SetClusterVersion v && v.version() > opt.commandLevel()) {
             LOG.error("node {}: the cluster version is now {}, above the command level {} this node reads; it cannot"
                     + " apply newer commands. Run a build that reads level {} on this node", opt.nodeId(), v.version(),
@@ -1884,7 +1896,36 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    private InvalidArgumentException versionRefusal(Command command, int level) {
+        return new InvalidArgumentException("node " + opt.nodeId() + ": " + command.getClass().getSimpleName()
+                + " needs cluster version " + level + ", but the cluster is at " + sm.clusterVersion() + " and this"
+                + " node reads up to " + opt.commandLevel() + ": not every member runs a build that reads it yet."
+                + " Finish upgrading every member; the leader raises the version within seconds once all do");
+    }
+
+    /** Moves commands waiting for the cluster version on once it allows them, or refuses them at their deadline. */
+    private void releaseVersionWaiters(long now) {
+        for (int n = waitingForVersion.size(); n > 0; n--) {
+            Pending p = waitingForVersion.poll();
+            int level = io.tandem.state.CommandLevels.levelOf(p.command);
+            if (level <= sm.clusterVersion()) {
+                if (sessionId == 0) {
+                    waitingForSession.add(p);
+                } else {
+                    assignAndQueue(p);
+                }
+            } else if (now > p.versionDeadlineNanos) {
+                fail(p.future, versionRefusal(p.command, level));
+            } else {
+                waitingForVersion.add(p);
+            }
+        }
+    }
+
     private void expireRequests(long now) {
+        if (!waitingForVersion.isEmpty()) {
+            releaseVersionWaiters(now);
+        }
         List<Long> expired = new ArrayList<>();
         for (Map.Entry<Long, Pending> e : pending.entrySet()) {
             if (now > e.getValue().deadlineNanos) {
@@ -1998,6 +2039,9 @@ public final class RaftNode implements AutoCloseable {
             fail(p.future, e);
         }
         for (Pending p : waitingForSession) {
+            fail(p.future, e);
+        }
+        for (Pending p : waitingForVersion) {
             fail(p.future, e);
         }
         List<ReadTask> reads = new ArrayList<>(readBatch);

@@ -6,6 +6,7 @@ import io.tandem.OverloadedException;
 import io.tandem.node.Wire;
 import io.tandem.node.Wire.ClientResponse;
 import io.tandem.task.QueueStats;
+import io.tandem.task.ScheduleStatus;
 import io.tandem.task.TaskQueue;
 import io.tandem.task.TaskState;
 import io.tandem.task.TaskStatus;
@@ -81,8 +82,10 @@ public final class RemoteTasks {
             case "dead" -> existing(q).thenCompose(x -> listing(q, TaskState.DEAD, req.limit()));
             case "requeue" -> q.requeueAsync(req.taskId()).thenApply(v -> "requeued task " + req.taskId() + " of queue "
                     + q.name() + "; it is ready with a fresh attempt count");
+            case "schedules" -> existing(q).thenCompose(x -> q.schedulesAsync())
+                    .thenApply(list -> renderSchedules(q.name(), list, req.limit()));
             default -> throw new InvalidArgumentException("unknown task operation '" + req.op()
-                    + "'; use list, dead or requeue");
+                    + "'; use list, dead, requeue or schedules");
         };
     }
 
@@ -127,6 +130,50 @@ public final class RemoteTasks {
                 .append(", completed ").append(s.completed()).append(", cancelled ").append(s.cancelled())
                 .append("; worker slots ").append(s.workerSlots()).append(", schedules ").append(s.schedules())
                 .append(tasks.size() == limit ? " (limit reached; raise --limit for more)" : "").append('\n');
+        return b.toString();
+    }
+
+    /**
+     * One line per schedule, then its last {@code runs} decisions indented, then a summary line:
+     * {@code NAME cron 'EXPR' ZONE task=T next=… misfire=… concurrency=… fires=N misses=M
+     * [last=OUTCOME slot=… lateness=…ms] [suspended]} or {@code NAME every Pms task=T next=…}.
+     */
+    static String renderSchedules(String queue, List<ScheduleStatus> schedules, int runs) {
+        StringBuilder b = new StringBuilder();
+        for (ScheduleStatus s : schedules) {
+            b.append(s.name());
+            if (s.cron()) {
+                b.append(" cron '").append(s.expression()).append("' ").append(s.zone())
+                        .append(s.withSeconds() ? " (with seconds)" : "");
+            } else {
+                b.append(" every ").append(s.period().toMillis()).append("ms");
+            }
+            b.append(" task=").append(s.taskName()).append(" next=")
+                    .append(s.nextFire().map(Object::toString).orElse("-"));
+            if (s.cron()) {
+                b.append(" misfire=").append(s.misfire()).append(" concurrency=").append(s.concurrency())
+                        .append(" fires=").append(s.fires()).append(" misses=").append(s.misses());
+                s.lastRun().ifPresent(r -> b.append(" last=").append(r.outcome()).append(" slot=").append(r.slot())
+                        .append(" lateness=").append(r.lateness().toMillis()).append("ms"));
+                if (s.suspended()) {
+                    b.append(" suspended");
+                }
+            }
+            b.append('\n');
+            List<ScheduleStatus.Run> rs = s.runs();
+            for (ScheduleStatus.Run r : rs.subList(Math.max(0, rs.size() - runs), rs.size())) {
+                b.append("    ").append(r.slot()).append(' ').append(r.outcome());
+                if (r.slots() > 1) {
+                    b.append(" x").append(r.slots()).append(" from ").append(r.firstSlot());
+                }
+                if (r.taskId() > 0) {
+                    b.append(" task=").append(r.taskId());
+                }
+                b.append(" decided=").append(r.decidedAt()).append(" lateness=").append(r.lateness().toMillis())
+                        .append("ms\n");
+            }
+        }
+        b.append("# queue ").append(queue).append(": ").append(schedules.size()).append(" schedules\n");
         return b.toString();
     }
 

@@ -17,8 +17,11 @@ public final class CommandLevels {
     /** The level of the kinds every build with the version gate reads; the cluster version starts here. */
     public static final int BASE = 1;
 
-    /** The highest level this build reads and writes. */
-    public static final int CURRENT = 1;
+    /**
+     * The highest level this build reads and writes. Level 2 adds cron schedules
+     * ({@code PutCronSchedule}, {@code SetScheduleSuspended}).
+     */
+    public static final int CURRENT = 2;
 
     private CommandLevels() {
     }

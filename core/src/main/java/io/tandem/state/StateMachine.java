@@ -591,6 +591,21 @@ public final class StateMachine {
         return tasks.nextFire(queue, schedule);
     }
 
+    /** Schedules of both kinds of {@code queue}, in name order. */
+    public List<ScheduleInfo> schedules(String queue) {
+        return tasks.schedules(queue);
+    }
+
+    /** The earliest entry time at which some schedule is due (ms), or {@link Long#MAX_VALUE}. */
+    public long nextScheduleDue() {
+        return tasks.nextScheduleDue();
+    }
+
+    /** Tests only: makes cron schedules misbehave as {@code bug} says ({@code localClock}: this replica's clock). */
+    public void injectScheduleBugForTesting(InjectedScheduleBug bug, java.util.function.LongSupplier localClock) {
+        tasks.injectScheduleBugForTesting(bug, localClock);
+    }
+
     public long lastTimestamp() {
         return lastTimestamp;
     }

@@ -21,6 +21,11 @@ import java.util.List;
  * PutSchedule (69): utf queue, utf schedule, utf taskName, bytes payload, i64 periodMs, i32 priority,
  *              i32 maxAttempts, i64 backoffBaseMs, i64 backoffMaxMs, i64 retentionMs
  * RemoveSchedule (70): utf queue, utf schedule
+ * PutCronSchedule (71): utf queue, utf schedule, utf taskName, bytes payload, utf expression, u8 withSeconds,
+ *              utf zone, u8 misfire, i32 misfireMaxFires, i64 misfireThresholdMs, i64 startingDeadlineMs,
+ *              u8 concurrency, i32 keepRuns, i32 priority, i32 maxAttempts, i64 backoffBaseMs,
+ *              i64 backoffMaxMs, i64 retentionMs
+ * SetScheduleSuspended (72): utf queue, utf schedule, u8 suspended
  * results: Submitted (40): i64 taskId, u8 created   Outcome (41): i64 taskId, u8 accepted,
  *          u8 notFound, utf reason                 Count (42): i64 count
  * bytes = i32 length + bytes; utf = u16 length + modified UTF-8
@@ -42,7 +47,11 @@ final class TaskCodec {
 
     /** The command level of task command {@code code} (see {@link CommandLevels}); unknown codes never decode. */
     static int levelOf(byte code) {
-        return code >= 60 && code <= 70 ? CommandLevels.BASE : Integer.MAX_VALUE;
+        if (code >= 60 && code <= 70) {
+            return CommandLevels.BASE;
+        }
+        // Level 2: cron schedules (PutCronSchedule 71, SetScheduleSuspended 72).
+        return code == 71 || code == 72 ? 2 : Integer.MAX_VALUE;
     }
 
     static boolean isResult(byte code) {
@@ -108,6 +117,29 @@ final class TaskCodec {
         } else if (c instanceof TaskCommand.RemoveSchedule r) {
             out.writeUTF(r.queue());
             out.writeUTF(r.schedule());
+        } else if (c instanceof TaskCommand.PutCronSchedule p) {
+            out.writeUTF(p.queue());
+            out.writeUTF(p.schedule());
+            out.writeUTF(p.taskName());
+            CommandCodec.writeBytes(out, p.payload());
+            out.writeUTF(p.expression());
+            out.writeBoolean(p.withSeconds());
+            out.writeUTF(p.zone());
+            out.writeByte(p.misfire());
+            out.writeInt(p.misfireMaxFires());
+            out.writeLong(p.misfireThresholdMs());
+            out.writeLong(p.startingDeadlineMs());
+            out.writeByte(p.concurrency());
+            out.writeInt(p.keepRuns());
+            out.writeInt(p.priority());
+            out.writeInt(p.maxAttempts());
+            out.writeLong(p.backoffBaseMs());
+            out.writeLong(p.backoffMaxMs());
+            out.writeLong(p.retentionMs());
+        } else if (c instanceof TaskCommand.SetScheduleSuspended x) {
+            out.writeUTF(x.queue());
+            out.writeUTF(x.schedule());
+            out.writeBoolean(x.suspended());
         } else {
             throw new IOException("no encoding for task command " + c);
         }
@@ -141,6 +173,11 @@ final class TaskCodec {
             case 69 -> new TaskCommand.PutSchedule(in.readUTF(), in.readUTF(), in.readUTF(), CommandCodec.readBytes(in),
                     in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong());
             case 70 -> new TaskCommand.RemoveSchedule(in.readUTF(), in.readUTF());
+            case 71 -> new TaskCommand.PutCronSchedule(in.readUTF(), in.readUTF(), in.readUTF(),
+                    CommandCodec.readBytes(in), in.readUTF(), in.readBoolean(), in.readUTF(), in.readByte(),
+                    in.readInt(), in.readLong(), in.readLong(), in.readByte(), in.readInt(), in.readInt(), in.readInt(),
+                    in.readLong(), in.readLong(), in.readLong());
+            case 72 -> new TaskCommand.SetScheduleSuspended(in.readUTF(), in.readUTF(), in.readBoolean());
             default -> throw new IOException("unknown task command code " + code);
         };
     }

@@ -10,7 +10,7 @@ import java.util.List;
 public sealed interface TaskCommand extends Command permits TaskCommand.Submit, TaskCommand.RegisterWorkers,
         TaskCommand.UnregisterWorkers, TaskCommand.Complete, TaskCommand.Fail, TaskCommand.ExtendLeases,
         TaskCommand.Cancel, TaskCommand.Requeue, TaskCommand.PurgeDead, TaskCommand.PutSchedule,
-        TaskCommand.RemoveSchedule {
+        TaskCommand.RemoveSchedule, TaskCommand.PutCronSchedule, TaskCommand.SetScheduleSuspended {
 
     /**
      * Enqueues a task. {@code idempotencyKey} "" for none; otherwise a second submit with the same
@@ -119,10 +119,55 @@ public sealed interface TaskCommand extends Command permits TaskCommand.Submit, 
         }
     }
 
+    /** Removes a schedule of either kind (fixed-interval or cron). */
     record RemoveSchedule(String queue, String schedule) implements TaskCommand {
         @Override
         public byte code() {
             return 70;
+        }
+    }
+
+    /**
+     * Creates or replaces a cron schedule (see {@link CronSchedules}): at every slot of
+     * {@code expression} in {@code zone} (cluster entry time) a task {@code taskName} with
+     * {@code payload} is enqueued, subject to the misfire, deadline and concurrency policies.
+     * Replacing a schedule keeps its last fired slot, run history and counters when the
+     * expression and zone are unchanged; otherwise it starts after this entry.
+     *
+     * @param withSeconds        the six-field form (second first) instead of the Unix five fields
+     * @param misfire            {@link #MISFIRE_FIRE_ONCE}, {@link #MISFIRE_SKIP} or {@link #MISFIRE_FIRE_EACH}
+     * @param misfireMaxFires    for {@link #MISFIRE_FIRE_EACH}: at most this many missed slots fire (the latest)
+     * @param misfireThresholdMs a slot decided more than this after its time has misfired
+     * @param startingDeadlineMs a slot decided more than this after its time never fires (0: no deadline)
+     * @param concurrency        {@link #CONCURRENCY_ALLOW}, {@link #CONCURRENCY_FORBID} or {@link #CONCURRENCY_REPLACE}
+     * @param keepRuns           how many of the latest slot decisions the schedule remembers
+     */
+    record PutCronSchedule(String queue, String schedule, String taskName, byte[] payload, String expression,
+                           boolean withSeconds, String zone, byte misfire, int misfireMaxFires,
+                           long misfireThresholdMs, long startingDeadlineMs, byte concurrency, int keepRuns,
+                           int priority, int maxAttempts, long backoffBaseMs, long backoffMaxMs, long retentionMs)
+            implements TaskCommand {
+        public static final byte MISFIRE_FIRE_ONCE = 0;
+        public static final byte MISFIRE_SKIP = 1;
+        public static final byte MISFIRE_FIRE_EACH = 2;
+        public static final byte CONCURRENCY_ALLOW = 0;
+        public static final byte CONCURRENCY_FORBID = 1;
+        public static final byte CONCURRENCY_REPLACE = 2;
+
+        @Override
+        public byte code() {
+            return 71;
+        }
+    }
+
+    /**
+     * Suspends (no slot fires or counts as missed) or resumes (from the first slot after this
+     * entry) a cron schedule.
+     */
+    record SetScheduleSuspended(String queue, String schedule, boolean suspended) implements TaskCommand {
+        @Override
+        public byte code() {
+            return 72;
         }
     }
 }

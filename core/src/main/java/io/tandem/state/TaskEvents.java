@@ -27,7 +27,17 @@ public final class TaskEvents {
     public record Finished(String queue, long taskId, TaskState state, byte[] result, String error, int attempts) {
     }
 
-    /** A schedule enqueued task {@code taskId} for its period starting at {@code fireTimeMs}. */
-    public record Fired(String queue, String schedule, long fireTimeMs, long taskId) {
+    /**
+     * A schedule decided its slot {@code fireTimeMs} (for a span of missed cron slots, the last;
+     * {@code firstSlotMs} is the first and {@code slots} their number) in the apply at entry time
+     * {@code decidedAtMs}: it enqueued task {@code taskId} ({@code outcome} ENQUEUED), or — cron
+     * schedules only — started nothing ({@code taskId} 0; MISSED, PAST_DEADLINE or SKIPPED_RUNNING).
+     */
+    public record Fired(String queue, String schedule, long fireTimeMs, long taskId, long decidedAtMs,
+                        ScheduleRun.Outcome outcome, long firstSlotMs, int slots) {
+        /** Whether a task was enqueued. */
+        public boolean enqueued() {
+            return taskId > 0;
+        }
     }
 }

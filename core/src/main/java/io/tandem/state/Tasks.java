@@ -43,6 +43,8 @@ import java.util.function.LongPredicate;
  * <p><b>Schedules</b> keep their next fire time. When entry time reaches it, one task is enqueued
  * and the next fire time moves one period on; if entry time has passed several periods (the
  * cluster was down), the schedule fires once and skips to the first period boundary after now.
+ * Cron schedules ({@link CronSchedules}) share the schedule names of a queue: putting one kind
+ * replaces a schedule of the other kind with the same name.
  */
 final class Tasks {
 
@@ -172,6 +174,25 @@ final class Tasks {
     private final TreeMap<Long, TreeSet<String>> fireTimes = new TreeMap<>();
     /** (queue, name) keys whose ready tasks or capacity changed in this apply; empty between applies. */
     private final TreeSet<String> dirty = new TreeSet<>();
+    private final CronSchedules cron = new CronSchedules(new CronSchedules.Host() {
+        @Override
+        public long enqueue(TaskCommand.PutCronSchedule p, long now) {
+            Task t = create(p.queue(), p.taskName(), p.payload(), p.priority(), p.maxAttempts(), "", p.backoffBaseMs(),
+                    p.backoffMaxMs(), p.retentionMs(), now);
+            makeWaiting(t, 0, now);
+            return t.id;
+        }
+
+        @Override
+        public void revoke(long taskId, String why, long now) {
+            revokeTask(taskId, why, now);
+        }
+
+        @Override
+        public void decided(TaskEvents.Fired fired) {
+            events.fired(fired);
+        }
+    });
 
     Tasks(int maxNameBytes, int maxPayloadBytes) {
         this.maxNameBytes = maxNameBytes;
@@ -212,6 +233,10 @@ final class Tasks {
             r = putSchedule(ps, now);
         } else if (cmd instanceof TaskCommand.RemoveSchedule rs) {
             r = removeSchedule(rs);
+        } else if (cmd instanceof TaskCommand.PutCronSchedule pc) {
+            r = putCronSchedule(pc, now);
+        } else if (cmd instanceof TaskCommand.SetScheduleSuspended ss) {
+            r = setSuspended(ss, now);
         } else {
             r = new CommandResult.Rejected("unknown task command " + cmd);
         }
@@ -473,20 +498,79 @@ final class Tasks {
         if (old != null) {
             removeFrom(fireTimes, old.nextFireMs, k);
         }
+        boolean wasCron = cron.remove(k);
         Schedule s = new Schedule(ps.queue(), ps.schedule(), ps, now + ps.periodMs());
         schedules.put(k, s);
         add(fireTimes, s.nextFireMs, k);
-        return new TaskResult.Count(old == null ? 1 : 0);
+        return new TaskResult.Count(old == null && !wasCron ? 1 : 0);
     }
 
     private CommandResult removeSchedule(TaskCommand.RemoveSchedule rs) {
         String k = key(rs.queue(), rs.schedule());
+        if (cron.remove(k)) {
+            return new TaskResult.Count(1);
+        }
         Schedule old = schedules.remove(k);
         if (old == null) {
             return new TaskResult.Count(0);
         }
         removeFrom(fireTimes, old.nextFireMs, k);
         return new TaskResult.Count(1);
+    }
+
+    private CommandResult putCronSchedule(TaskCommand.PutCronSchedule pc, long now) {
+        String invalid = checkName("queue", pc.queue());
+        invalid = invalid != null ? invalid : checkName("schedule", pc.schedule());
+        invalid = invalid != null ? invalid : checkName("task name", pc.taskName());
+        if (invalid == null && pc.payload() == null) {
+            invalid = "payload must not be null";
+        } else if (invalid == null && pc.payload().length > maxPayloadBytes) {
+            invalid = "payload of " + pc.payload().length + " bytes exceeds the limit of " + maxPayloadBytes
+                    + " bytes";
+        } else if (invalid == null) {
+            invalid = checkPolicy(pc.maxAttempts(), pc.backoffBaseMs(), pc.backoffMaxMs(), pc.retentionMs());
+        }
+        invalid = invalid != null ? invalid : CronSchedules.problem(pc);
+        if (invalid != null) {
+            return new CommandResult.Rejected("schedule " + pc.queue() + "/" + pc.schedule() + ": " + invalid);
+        }
+        String k = key(pc.queue(), pc.schedule());
+        Schedule old = schedules.remove(k);
+        if (old != null) {
+            removeFrom(fireTimes, old.nextFireMs, k);
+        }
+        long created = cron.put(k, pc, now);
+        return new TaskResult.Count(old == null ? created : 0);
+    }
+
+    private CommandResult setSuspended(TaskCommand.SetScheduleSuspended ss, long now) {
+        long changed = cron.setSuspended(key(ss.queue(), ss.schedule()), ss.suspended(), now);
+        if (changed < 0) {
+            String why = schedules.containsKey(key(ss.queue(), ss.schedule()))
+                    ? "schedule " + ss.queue() + "/" + ss.schedule() + " has a fixed interval; only cron schedules"
+                    + " can be suspended (remove it instead)"
+                    : "queue " + ss.queue() + " has no schedule " + ss.schedule();
+            return new TaskResult.Outcome(0, false, !schedules.containsKey(key(ss.queue(), ss.schedule())), why);
+        }
+        return new TaskResult.Count(changed);
+    }
+
+    /** A schedule's REPLACE policy: a waiting task is cancelled, a claimed one loses its claim. */
+    private void revokeTask(long taskId, String why, long now) {
+        Task t = tasks.get(taskId);
+        if (t == null || t.state.isFinished()) {
+            return;
+        }
+        if (t.state == TaskState.CLAIMED) {
+            long session = t.claimSession;
+            long token = t.claimToken;
+            releaseClaim(t);
+            events.claimLost(new TaskEvents.ClaimLost(t.queue, t.id, session, token, why));
+        } else {
+            unwait(t);
+        }
+        t.lastError = clip(why);
+        finish(t, TaskState.CANCELLED, now);
     }
 
     // ------------------------------------------------------------------ time and sessions
@@ -514,6 +598,7 @@ final class Tasks {
                 fire(schedules.get(k), now);
             }
         }
+        cron.advance(now);
         while (!retention.isEmpty() && retention.firstKey() <= now) {
             for (long id : retention.pollFirstEntry().getValue()) {
                 remove(tasks.get(id));
@@ -532,7 +617,8 @@ final class Tasks {
         long missed = (now - fireTime) / p.periodMs();
         s.nextFireMs = fireTime + (missed + 1) * p.periodMs();
         add(fireTimes, s.nextFireMs, key(s.queue, s.name));
-        events.fired(new TaskEvents.Fired(s.queue, s.name, fireTime, t.id));
+        events.fired(new TaskEvents.Fired(s.queue, s.name, fireTime, t.id, now, ScheduleRun.Outcome.ENQUEUED,
+                fireTime, 1));
     }
 
     /** The session ended: it takes no more work, and its claims go back to ready (or dead) now. */
@@ -673,6 +759,7 @@ final class Tasks {
         if (state != TaskState.DEAD) {
             add(retention, now + t.retentionMs, t.id);
         }
+        cron.taskFinished(t.id, state);
         events.finished(new TaskEvents.Finished(t.queue, t.id, state, t.result,
                 state == TaskState.CANCELLED ? "cancelled" : t.lastError, t.attempts));
     }
@@ -792,6 +879,12 @@ final class Tasks {
             }
             sched++;
         }
+        for (String k : cron.from(from).keySet()) {
+            if (!k.startsWith(from)) {
+                break;
+            }
+            sched++;
+        }
         return new TaskStats(queue, n[TaskState.READY.code], n[TaskState.DELAYED.code], n[TaskState.CLAIMED.code],
                 n[TaskState.DEAD.code], n[TaskState.COMPLETED.code], n[TaskState.CANCELLED.code], slots, sched);
     }
@@ -801,7 +894,9 @@ final class Tasks {
         String from = key(queue, "");
         String w = workers.ceilingKey(from);
         String s = schedules.ceilingKey(from);
-        return byQueue.containsKey(queue) || (w != null && w.startsWith(from)) || (s != null && s.startsWith(from));
+        String c = cron.from(from).isEmpty() ? null : cron.from(from).firstKey();
+        return byQueue.containsKey(queue) || (w != null && w.startsWith(from)) || (s != null && s.startsWith(from))
+                || (c != null && c.startsWith(from));
     }
 
     /** Every queue that has tasks, workers or schedules, in name order. */
@@ -813,7 +908,41 @@ final class Tasks {
         for (String k : schedules.keySet()) {
             out.add(k.substring(0, k.indexOf('\u0000')));
         }
+        for (String k : cron.keys()) {
+            out.add(k.substring(0, k.indexOf('\u0000')));
+        }
         return List.copyOf(out);
+    }
+
+    /** Schedules of both kinds of {@code queue}, in name order. */
+    List<ScheduleInfo> schedules(String queue) {
+        String from = key(queue, "");
+        TreeMap<String, ScheduleInfo> out = new TreeMap<>();
+        for (Map.Entry<String, Schedule> e : schedules.tailMap(from).entrySet()) {
+            if (!e.getKey().startsWith(from)) {
+                break;
+            }
+            Schedule s = e.getValue();
+            TaskCommand.PutSchedule p = s.spec;
+            out.put(e.getKey(), new ScheduleInfo(s.queue, s.name, p.taskName(), false, "", false, "UTC", p.periodMs(),
+                    (byte) 0, 0, 0, 0, (byte) 0, false, s.nextFireMs, s.nextFireMs - p.periodMs(), 0, 0, List.of()));
+        }
+        for (Map.Entry<String, CronSchedules.Schedule> e : cron.from(from).entrySet()) {
+            if (!e.getKey().startsWith(from)) {
+                break;
+            }
+            out.put(e.getKey(), cron.info(e.getValue()));
+        }
+        return List.copyOf(out.values());
+    }
+
+    /** The earliest entry time at which a schedule of either kind is due, or {@link Long#MAX_VALUE}. */
+    long nextScheduleDue() {
+        return Math.min(fireTimes.isEmpty() ? Long.MAX_VALUE : fireTimes.firstKey(), cron.nextDue());
+    }
+
+    void injectScheduleBugForTesting(InjectedScheduleBug bug, java.util.function.LongSupplier localClock) {
+        cron.injectBugForTesting(bug, localClock);
     }
 
     /** The schedule's next fire time, or -1 when there is no such schedule. */
@@ -890,7 +1019,12 @@ final class Tasks {
             TaskCodec.writeCommand(out, s.spec);
             out.writeLong(s.nextFireMs);
         }
+        // Cron section, after a marker: a snapshot written before cron schedules existed ends here.
+        out.writeByte(CRON_SECTION);
+        cron.write(out);
     }
+
+    private static final int CRON_SECTION = 1;
 
     void read(DataInputStream in) throws IOException {
         tasks.clear();
@@ -948,6 +1082,14 @@ final class Tasks {
             String k = key(sch.queue, sch.name);
             schedules.put(k, sch);
             add(fireTimes, sch.nextFireMs, k);
+        }
+        int marker = in.read();
+        if (marker == -1) {
+            cron.clear(); // written before cron schedules existed
+        } else if (marker == CRON_SECTION) {
+            cron.read(in);
+        } else {
+            throw new IOException("task snapshot: unknown section marker " + marker + " after the schedules");
         }
     }
 

@@ -242,6 +242,88 @@ public final class TaskQueue {
         });
     }
 
+    /**
+     * Creates or replaces the cron schedule {@code scheduleName}: at every slot of {@code cron}
+     * (cluster time, in the cron's zone) one copy of {@code task} is enqueued, once cluster-wide
+     * per slot across leader changes, crashes and restores; slots that could not fire on time go
+     * by the cron's misfire, deadline and concurrency policies (docs/guarantees.md). Replacing a
+     * cron schedule with the same expression and zone keeps its last fired slot (no slot fires
+     * twice); a new expression starts with the first slot after this call. A fixed-interval
+     * schedule of the same name is replaced.
+     *
+     * @throws InvalidArgumentException if a name, the payload or the cron is invalid
+     */
+    public void schedule(String scheduleName, Task task, Cron cron) {
+        DataStore.join(scheduleAsync(scheduleName, task, cron));
+    }
+
+    public CompletableFuture<Void> scheduleAsync(String scheduleName, Task task, Cron cron) {
+        checkName("schedule", scheduleName, runtime.maxNameBytes);
+        if (task == null) {
+            throw new InvalidArgumentException("schedule '" + scheduleName + "' needs a task");
+        }
+        if (cron == null) {
+            throw new InvalidArgumentException("schedule '" + scheduleName + "' needs a cron; build one with"
+                    + " Cron.of(\"0 2 * * *\", ZoneId.of(\"Europe/Berlin\"))");
+        }
+        checkName("task name", task.name, runtime.maxNameBytes);
+        checkPayload(task.name, task.payload);
+        TaskCommand.PutCronSchedule cmd = new TaskCommand.PutCronSchedule(queue, scheduleName, task.name,
+                task.payload, cron.expression, cron.withSeconds, Cron.zoneId(cron.zone), (byte) cron.misfire.ordinal(),
+                cron.misfireMaxFires, cron.misfireThreshold.toMillis(), cron.startingDeadline.toMillis(),
+                (byte) cron.concurrency.ordinal(), cron.keepRuns, task.priority,
+                task.maxAttempts > 0 ? task.maxAttempts : options.maxAttempts(), options.backoffBase().toMillis(),
+                options.backoffMax().toMillis(), options.resultRetention().toMillis());
+        return runtime.node.submit(cmd).thenApply(r -> {
+            if (r instanceof TaskResult.Count) {
+                return null;
+            }
+            throw TaskRuntime.failure("schedule " + queue + "/" + scheduleName, r);
+        });
+    }
+
+    /**
+     * Suspends a cron schedule: no slot fires or counts as missed until {@link #resume}. Returns
+     * false if it was suspended already.
+     *
+     * @throws NotFoundException        if the queue has no such schedule
+     * @throws InvalidArgumentException if it is a fixed-interval schedule
+     */
+    public boolean suspend(String scheduleName) {
+        return DataStore.join(setSuspendedAsync(scheduleName, true));
+    }
+
+    /** Resumes a suspended cron schedule from its first slot after now; false if it was not suspended. */
+    public boolean resume(String scheduleName) {
+        return DataStore.join(setSuspendedAsync(scheduleName, false));
+    }
+
+    public CompletableFuture<Boolean> setSuspendedAsync(String scheduleName, boolean suspended) {
+        checkName("schedule", scheduleName, runtime.maxNameBytes);
+        String what = (suspended ? "suspend" : "resume") + " schedule " + queue + "/" + scheduleName;
+        TaskCommand cmd = new TaskCommand.SetScheduleSuspended(queue, scheduleName, suspended);
+        return runtime.node.submit(cmd).thenApply(r -> {
+            if (r instanceof TaskResult.Count c) {
+                return c.count() > 0;
+            }
+            throw TaskRuntime.failure(what, r);
+        });
+    }
+
+    /** This queue's schedules of both kinds, in name order, with next fire time, counters and latest runs. */
+    public List<ScheduleStatus> schedules() {
+        return DataStore.join(schedulesAsync());
+    }
+
+    public CompletableFuture<List<ScheduleStatus>> schedulesAsync() {
+        return runtime.node.read(true, sm -> sm.schedules(queue).stream().map(ScheduleStatus::of).toList());
+    }
+
+    /** One schedule, or empty if there is none of that name. */
+    public Optional<ScheduleStatus> scheduleStatus(String scheduleName) {
+        return schedules().stream().filter(s -> s.name().equals(scheduleName)).findFirst();
+    }
+
     // ------------------------------------------------------------------ reads (linearizable)
 
     /** The task's status, or empty if the queue has no such task (any more). */

@@ -66,6 +66,7 @@ public final class TaskRuntime implements AutoCloseable {
     private volatile long nextExtendNanos;
     /** Signalled whenever a claim leaves {@link #running}: close() waits on it. */
     private final Object claimEnded = new Object();
+    private volatile boolean tickInFlight;
 
     /** One {@link TaskQueue#handle} on this node. */
     static final class Registration {
@@ -202,7 +203,7 @@ public final class TaskRuntime implements AutoCloseable {
         node.onSessionLost(this::onSessionLost);
     }
 
-    /** Starts the lease-extension timer on the node's loop; call once the node has started. */
+    /** Starts the lease-extension and schedule timers on the node's loop; call once the node has started. */
     public void start() {
         scheduleTimerTick();
     }
@@ -211,9 +212,52 @@ public final class TaskRuntime implements AutoCloseable {
         if (!closing) {
             node.schedule(TimeUnit.MILLISECONDS.toNanos(TIMER_TICK_MS), () -> {
                 timerTick();
+                scheduleTick();
                 scheduleTimerTick();
             });
         }
+    }
+
+    // ------------------------------------------------------------------ schedule ticks
+
+    /**
+     * Schedules fire in apply when an entry's time reaches their slot; an idle cluster only
+     * commits the leader's no-op ticks (a fifth of the session timeout apart). So the leader
+     * proposes a tick as soon as its clock passes the earliest due slot (looking once per timer
+     * tick, and timing a one-shot for a slot due before the next look). The decision itself stays
+     * in apply, on the entry's timestamp.
+     */
+    private void scheduleTick() {
+        if (closing || tickInFlight || !node.leaderView().isLeader()) {
+            return;
+        }
+        node.read(false, StateMachine::nextScheduleDue).thenAccept(due -> {
+            long now = node.hybridClock().physicalMillis();
+            if (due <= now) {
+                proposeTick();
+            } else if (due - now < TIMER_TICK_MS && !closing) {
+                node.schedule(TimeUnit.MILLISECONDS.toNanos(due - now), this::proposeTickIfLeader);
+            }
+        }).exceptionally(e -> {
+            LOG.debug("node {}: could not read the next schedule slot: {}", nodeId, e.toString());
+            return null;
+        });
+    }
+
+    private void proposeTickIfLeader() {
+        if (!closing && !tickInFlight && node.leaderView().isLeader()) {
+            proposeTick();
+        }
+    }
+
+    private void proposeTick() {
+        tickInFlight = true;
+        node.submit(new io.tandem.state.Command.Tick()).whenComplete((r, e) -> {
+            tickInFlight = false;
+            if (e != null) {
+                LOG.debug("node {}: schedule tick failed: {}", nodeId, e.toString());
+            }
+        });
     }
 
     // ------------------------------------------------------------------ registrations

@@ -28,6 +28,8 @@ final class NodeProcesses implements AutoCloseable {
     final Map<String, Map<String, String>> env = new LinkedHashMap<>();
     /** Extra flags for every node, appended to the command line. */
     final List<String> extraFlags = new ArrayList<>();
+    /** Extra JVM options per node (e.g. -Dtandem.commandLevel=1 to play an older build). */
+    final Map<String, List<String>> jvmOptions = new LinkedHashMap<>();
     private final Thread killOnExit = new Thread(this::destroyAll, "kill-node-processes");
 
     NodeProcesses(Path root, int count) throws IOException {
@@ -50,7 +52,8 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
-    private void start(String id) throws IOException {
+    /** Starts (or restarts, with its data directory) one node. */
+    void start(String id) throws IOException {
         Path log = root.resolve(id + ".log");
         ProcessBuilder pb = new ProcessBuilder(command(id)).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
@@ -63,8 +66,9 @@ final class NodeProcesses implements AutoCloseable {
         List<String> seeds = new ArrayList<>();
         ports.keySet().forEach(n -> seeds.add(address(n)));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dtandem.logLevel=info",
-                "-cp", System.getProperty("java.class.path"), mainClass, "node",
+                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dtandem.logLevel=info"));
+        cmd.addAll(jvmOptions.getOrDefault(id, List.of()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass, "node",
                 "--node-id", id, "--bind", address(id), "--seeds", String.join(",", seeds),
                 "--data-dir", root.resolve(id).toString(), "--cluster-name", CLUSTER, "--cluster-secret", SECRET,
                 "--tick-ms", "25", "--election-timeout-ticks", "10", "--session-timeout-ms", "3000",

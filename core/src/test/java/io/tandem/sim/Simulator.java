@@ -715,7 +715,7 @@ public final class Simulator {
                 b.injectBugForTesting(bug);
             }
             SnapshotMeta base = disk.snapshotMeta != null ? disk.snapshotMeta : new SnapshotMeta(0, 0, initial);
-            kv = restoreState(disk.snapshotData);
+            kv = withScheduleBug(restoreState(disk.snapshotData));
             lockChecks = new LockChecks(id, kv, agreedGrants, Simulator.this::fail, Simulator.this::observeGrant);
             if (tasks != null) {
                 tasks.attach(id, kv, lockChecks);
@@ -728,6 +728,14 @@ public final class Simulator {
             leaderCheckedTerm = -1;
             fsyncInFlight = false;
             scheduleTick();
+        }
+
+        /** Tests of the checkers: the replica's cron schedules misbehave as {@link #withScheduleBug} says. */
+        private StateMachine withScheduleBug(StateMachine sm) {
+            if (scheduleBug != null) {
+                sm.injectScheduleBugForTesting(scheduleBug, () -> (long) (now * tickScale) + clockOffsetMs);
+            }
+            return sm;
         }
 
         void crash() {
@@ -791,7 +799,7 @@ public final class Simulator {
             }
             if (rd.snapshot() != null) {
                 disk.installReceived(rd.snapshot());
-                kv = restoreState(disk.snapshotData);
+                kv = withScheduleBug(restoreState(disk.snapshotData));
                 lockChecks = new LockChecks(id, kv, agreedGrants, Simulator.this::fail, Simulator.this::observeGrant);
                 if (tasks != null) {
                     tasks.attach(id, kv, lockChecks);
@@ -1372,6 +1380,13 @@ public final class Simulator {
     // ------------------------------------------------------------------ task workload (TaskSimulationTest)
 
     private TaskWorkload tasks;
+    private io.tandem.state.InjectedScheduleBug scheduleBug;
+
+    /** Every replica's cron schedules carry {@code bug} (the checker must catch it). */
+    public Simulator withScheduleBug(io.tandem.state.InjectedScheduleBug bug) {
+        this.scheduleBug = bug;
+        return this;
+    }
 
     /** Adds worker agents on the founding nodes and the task invariants (see {@link TaskWorkload}). */
     public Simulator withTasks() {

@@ -70,6 +70,8 @@ final class TaskWorkload {
     /** (session, sequence) of each completion or failure -> the log index it first applied at. */
     private final java.util.HashMap<String, Long> firstApplied = new java.util.HashMap<>();
     private boolean schedulePut;
+    private boolean cronPut;
+    private final CronChecks cron;
     private long acceptedCompletions;
     private long acceptedAfterHeal;
     private long ackedAfterHeal;
@@ -79,6 +81,7 @@ final class TaskWorkload {
     TaskWorkload(Simulator sim, SplittableRandom rnd) {
         this.sim = sim;
         this.rnd = rnd;
+        this.cron = new CronChecks(sim);
     }
 
     // ------------------------------------------------------------------ simulator hooks
@@ -112,6 +115,7 @@ final class TaskWorkload {
             model.put(t.id(), t.claimToken());
         }
         claims.put(nodeId, model);
+        cron.attach(nodeId, sm);
         long next = sm.nextScheduleFire(QUEUE, "tick");
         if (next >= 0) {
             grid.put(nodeId, Math.floorMod(next, SCHEDULE_PERIOD_MS));
@@ -183,10 +187,15 @@ final class TaskWorkload {
             @Override
             public void onTaskFinished(TaskEvents.Finished f) {
                 model.remove(f.taskId());
+                cron.taskFinished(nodeId, f.taskId());
             }
 
             @Override
             public void onScheduleFired(TaskEvents.Fired f) {
+                if (CronChecks.isCron(f.schedule())) {
+                    cron.decided(nodeId, sm, f);
+                    return;
+                }
                 checkFire(nodeId, f);
                 Long expected = expectedFire.get(nodeId);
                 if (expected != null && expected != f.fireTimeMs()) {
@@ -229,6 +238,10 @@ final class TaskWorkload {
             grid.put(nodeId, Math.floorMod(sm.nextScheduleFire(QUEUE, "tick"), SCHEDULE_PERIOD_MS));
             expectedFire.put(nodeId, sm.nextScheduleFire(QUEUE, "tick"));
         }
+        if (env.command() instanceof TaskCommand.PutCronSchedule pc && result instanceof TaskResult.Count) {
+            cron.created(nodeId, pc.schedule(), sm.lastTimestamp());
+        }
+        cron.afterApply(nodeId, sm, e.index());
         Long due = expectedFire.get(nodeId);
         if (due != null && sm.lastTimestamp() >= due) {
             throw sim.failure("ScheduleOncePerPeriod", nodeId + ": entry " + e.index() + " at time "
@@ -290,6 +303,7 @@ final class TaskWorkload {
 
     /** After healing: every acknowledged task is completed or dead-lettered; keys are unique. */
     void checkEnd() {
+        cron.checkEnd();
         StateMachine sm = sim.mostAppliedState();
         if (sm == null) {
             throw sim.failure("TaskLost", "no node is up at the end");
@@ -331,7 +345,7 @@ final class TaskWorkload {
     String summary() {
         return acked.size() + " tasks acknowledged, " + acceptedCompletions + " outcomes accepted, "
                 + rejectedCompletions + " stale ones refused, " + redeliveries + " re-deliveries, "
-                + fires.size() + " schedule fires";
+                + fires.size() + " schedule fires, " + cron.summary();
     }
 
     // ------------------------------------------------------------------ agents
@@ -532,6 +546,9 @@ final class TaskWorkload {
                     outbox.add(new TaskCommand.PutSchedule(QUEUE, "tick", "a", new byte[0], SCHEDULE_PERIOD_MS, 0, 3,
                             20, 200, 3_600_000));
                 }
+                if (number == 0 && !cronPut) {
+                    outbox.addAll(CronChecks.SCHEDULES);
+                }
             } else if (r instanceof CommandResult.SessionExpired) {
                 // Everything the session owned was released; start over with a new one, but keep
                 // the outcomes of old claims queued: fencing must refuse them.
@@ -546,6 +563,9 @@ final class TaskWorkload {
                 throw sim.failure("StateMachineRejected", "agent " + nodeId + " command " + done + ": " + rj.reason());
             } else if (done instanceof TaskCommand.PutSchedule) {
                 schedulePut = true; // until acknowledged, the next session puts it again
+            } else if (done instanceof TaskCommand.PutCronSchedule pc
+                    && pc.schedule().equals(CronChecks.SCHEDULES.get(CronChecks.SCHEDULES.size() - 1).schedule())) {
+                cronPut = true;
             } else if (done instanceof TaskCommand.Complete || done instanceof TaskCommand.Fail) {
                 forget(done);
             } else if (r instanceof TaskResult.Submitted s) {
