@@ -91,8 +91,29 @@ public final class Tandem implements AutoCloseable {
         this.clients = new ClientService(node.nodeId(), data, node::status,
                 (kind, prefix) -> LockServiceAccess.list(locks, kind, prefix, true), transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
-        RemoteTasks remoteTasks = new RemoteTasks(config.nodeId(), this::tasks, transport,
-                ClientService.Limits.DEFAULTS.maxInFlight());
+        RemoteTasks remoteTasks = new RemoteTasks(config.nodeId(), this::tasks,
+                () -> node.read(true, StateMachine::taskQueues), transport, ClientService.Limits.DEFAULTS.maxInFlight());
+        this.clients.operator(new ClientService.Operator() {
+            @Override
+            public CompletableFuture<List<io.tandem.node.MemberInfo>> members() {
+                return node.members();
+            }
+
+            @Override
+            public CompletableFuture<Long> changeMembership(io.tandem.raft.ConfChange change) {
+                return node.changeMembership(change);
+            }
+
+            @Override
+            public CompletableFuture<String> transferLeadership(String target) {
+                return node.transferLeadership(target);
+            }
+
+            @Override
+            public CompletableFuture<io.tandem.node.Backup.Header> backup(java.io.OutputStream out) {
+                return node.backup(out, "");
+            }
+        });
         node.onClientMessage((from, message) -> {
             if (message instanceof Wire.TaskRequest) {
                 remoteTasks.onMessage(from, message);

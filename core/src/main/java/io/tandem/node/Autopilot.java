@@ -67,6 +67,11 @@ public final class Autopilot {
         lastHeardMs.merge(peer, nowMs, Math::max);
     }
 
+    /** Whether any message from {@code peer} has arrived (in any term). */
+    public boolean heardFrom(String peer) {
+        return lastHeardMs.containsKey(peer);
+    }
+
     /** {@code member} is leaving for good: replace it like a dead voter, at once. */
     public void leaving(String member) {
         leaving.add(member);
