@@ -72,6 +72,7 @@ public final class Tandem implements AutoCloseable {
     private final TaskRuntime tasks;
     private final ConcurrentHashMap<String, TaskQueue> queues = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile io.tandem.http.HttpEndpoint http;
 
     private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks, Transport transport,
                    ClusterTime.Clocks clocks) {
@@ -198,6 +199,14 @@ public final class Tandem implements AutoCloseable {
                 .nextLong()), callbacks, clocks.hlc());
         Tandem t = new Tandem(config, node, callbacks, transport, clocks);
         node.start();
+        if (config.httpPort().isPresent()) {
+            try {
+                t.http = io.tandem.http.HttpEndpoint.start(t, config.httpHost(), config.httpPort().get());
+            } catch (TandemException e) {
+                t.close();
+                throw e;
+            }
+        }
         return t;
     }
 
@@ -341,6 +350,20 @@ public final class Tandem implements AutoCloseable {
         return sb.toString();
     }
 
+    /**
+     * The port of the HTTP endpoint ({@code /health/live}, {@code /health/ready}, {@code /metrics}),
+     * or -1 when it is off (see {@link TandemConfig.Builder#httpPort(int)}).
+     */
+    public int httpPort() {
+        io.tandem.http.HttpEndpoint h = http;
+        return h == null ? -1 : h.port();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** This node's view of the cluster. */
     public NodeStatus status() {
         requireOpen();
@@ -368,6 +391,9 @@ public final class Tandem implements AutoCloseable {
             return;
         }
         closed = true;
+        if (http != null) {
+            http.close();
+        }
         locks.close(); // leases end here, before the session closes and the cluster grants them on
         try {
             // Stop taking task work and let running handlers report before the session closes.

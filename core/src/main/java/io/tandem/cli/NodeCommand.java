@@ -65,7 +65,8 @@ final class NodeCommand implements Callable<Integer> {
         Tandem node = b.start();
         NodeStatus s = node.status();
         io.out().println("tandem node " + s.nodeId() + " running: role " + s.role() + ", term " + s.term() + ", voters "
-                + s.voters() + ", learners " + s.learners());
+                + s.voters() + ", learners " + s.learners() + (node.httpPort() < 0 ? "" : ", HTTP endpoint on port "
+                + node.httpPort() + " (/health/live, /health/ready, /metrics)"));
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();

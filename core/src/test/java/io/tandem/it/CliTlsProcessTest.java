@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A {@code tandem node} process with mutual TLS (flags --tls-cert, --tls-key, --tls-ca), reached
+ * A {@code tandem node} process with mutual TLS (flags --tls-cert, --tls-key, --tls-ca) and its HTTP
+ * endpoint on (--http-port), reached
  * by the CLI with --cacert, --cert and --key; without them, or with a certificate from another CA,
  * the CLI fails fast with a message that says what to pass.
  */
@@ -40,6 +41,8 @@ class CliTlsProcessTest {
         TestCertificates.Authority other = TestCertificates.authority(dir, "other");
         TlsConfig strangerTls = TestCertificates.loopbackNode(other, dir, "stranger", other).build();
         try (NodeProcesses nodes = new NodeProcesses(dir, 1)) {
+            int httpPort = LocalCluster.freePort();
+            nodes.extraFlags.addAll(List.of("--http-port", String.valueOf(httpPort)));
             nodes.extraFlags.addAll(List.of("--tls-cert", nodeTls.certificateChain().toString(), "--tls-key",
                     nodeTls.privateKey().toString(), "--tls-ca", nodeTls.trustedCertificates().toString()));
             nodes.startAll();
@@ -56,6 +59,10 @@ class CliTlsProcessTest {
             assertEquals(0, put.code(), put.err() + "\n" + nodes.logTail("n1"));
             Result get = cli(tls(cliTls, "kv", "get", "secure", "--print-value-only", "--endpoints", endpoint));
             assertEquals("yes", get.out(), get.err());
+            java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort
+                            + "/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ready.statusCode(), "tandem node --http-port serves the probes: " + ready.body());
 
             long t0 = System.nanoTime();
             Result plain = cli(args("kv", "get", "secure", "--endpoints", endpoint, "--timeout-ms", "20000"));
