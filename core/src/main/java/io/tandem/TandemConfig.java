@@ -231,6 +231,29 @@ public final class TandemConfig {
      * {@code TANDEM_SEEDS}, ...) override them. Returns a builder so code can override further.
      */
     public static Builder fromProperties(Properties props, Map<String, String> env) {
+        return fromProperties(props, env, "properties");
+    }
+
+    /**
+     * Environment variables that start with {@code TANDEM_} but configure the CLI, not a node;
+     * a node ignores them (an operator's shell often holds both).
+     */
+    static final java.util.Set<String> CLIENT_ENV = java.util.Set.of("TANDEM_ENDPOINTS", "TANDEM_CACERT",
+            "TANDEM_CERT", "TANDEM_KEY");
+
+    private static Builder fromProperties(Properties props, Map<String, String> env, String source) {
+        for (String name : props.stringPropertyNames()) {
+            if (name.startsWith("tandem.") && Setting.byKey(name) == null) {
+                throw new InvalidArgumentException("unknown setting '" + name + "' in " + source + "; did you mean '"
+                        + Setting.nearest(name).key + "'? Known settings: docs/operations.md, or tandem node --help");
+            }
+        }
+        for (String name : env.keySet()) {
+            if (name.startsWith("TANDEM_") && !CLIENT_ENV.contains(name) && Setting.byEnv(name) == null) {
+                throw new InvalidArgumentException("unknown environment variable " + name + "; did you mean "
+                        + Setting.nearest(name).envName() + "? Unset it, or see docs/operations.md for the settings");
+            }
+        }
         Builder b = builder();
         for (Setting s : Setting.values()) {
             String value = env.get(s.envName());
@@ -263,7 +286,7 @@ public final class TandemConfig {
         } catch (IOException e) {
             throw new InvalidArgumentException("cannot read config file " + file.toAbsolutePath() + ": " + e);
         }
-        return fromProperties(props, env);
+        return fromProperties(props, env, "config file " + file.toAbsolutePath());
     }
 
     /** The settings a properties file or the environment may carry. */
@@ -426,6 +449,62 @@ public final class TandemConfig {
         Setting(String key, String description) {
             this.key = key;
             this.description = description;
+        }
+
+        static Setting byKey(String key) {
+            for (Setting s : values()) {
+                if (s.key.equals(key)) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        static Setting byEnv(String name) {
+            for (Setting s : values()) {
+                if (s.envName().equals(name)) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        /** The setting whose key (or environment name) is closest to {@code name} (edit distance, case and separators ignored). */
+        static Setting nearest(String name) {
+            String n = normalize(name);
+            Setting best = values()[0];
+            int bestDistance = Integer.MAX_VALUE;
+            for (Setting s : values()) {
+                int d = editDistance(n, normalize(s.key));
+                if (d < bestDistance) {
+                    best = s;
+                    bestDistance = d;
+                }
+            }
+            return best;
+        }
+
+        private static String normalize(String name) {
+            return name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "").replace(".", "");
+        }
+
+        private static int editDistance(String a, String b) {
+            int[] prev = new int[b.length() + 1];
+            int[] cur = new int[b.length() + 1];
+            for (int j = 0; j <= b.length(); j++) {
+                prev[j] = j;
+            }
+            for (int i = 1; i <= a.length(); i++) {
+                cur[0] = i;
+                for (int j = 1; j <= b.length(); j++) {
+                    int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                    cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+                }
+                int[] t = prev;
+                prev = cur;
+                cur = t;
+            }
+            return prev[b.length()];
         }
 
         /** One line for --help and the docs. */
