@@ -70,6 +70,27 @@ public final class Autopilot {
         lastHeardMs.merge(peer, nowMs, Math::max);
     }
 
+    /**
+     * The voter a leader should hand leadership to: among the other voters heard from within
+     * {@code reachableMs} (a down voter could never take over, and the transfer would hold
+     * proposals until it is aborted an election timeout later), the one with the highest match
+     * index; null if none is reachable.
+     */
+    public static String handoverTarget(String self, Configuration cfg, ToLongFunction<String> matchIndex,
+                                        Map<String, Long> silenceMs, java.util.function.Predicate<String> heardFrom,
+                                        long reachableMs) {
+        String best = null;
+        long bestMatch = -1;
+        for (String v : cfg.voters().keySet()) {
+            boolean reachable = heardFrom.test(v) && silenceMs.getOrDefault(v, Long.MAX_VALUE) < reachableMs;
+            if (!v.equals(self) && reachable && matchIndex.applyAsLong(v) > bestMatch) {
+                best = v;
+                bestMatch = matchIndex.applyAsLong(v);
+            }
+        }
+        return best;
+    }
+
     /** Whether any message from {@code peer} has arrived (in any term). */
     public boolean heardFrom(String peer) {
         return lastHeardMs.containsKey(peer);

@@ -694,18 +694,23 @@ public final class RaftNode implements AutoCloseable {
         return f;
     }
 
-    /** Hands leadership to another voter if this node leads (used by graceful close). */
-    public CompletableFuture<Void> transferLeadershipAway() {
-        CompletableFuture<Void> f = new CompletableFuture<>();
+    /**
+     * Hands leadership to another reachable voter if this node leads (used by graceful close);
+     * completes with the chosen voter, or null when this node does not lead or none is reachable.
+     */
+    public CompletableFuture<String> transferLeadershipAway() {
+        CompletableFuture<String> f = new CompletableFuture<>();
         enqueue(() -> {
+            String best = null;
             if (core != null && core.isLeader()) {
-                String best = transferTarget();
+                best = transferTarget();
                 if (best != null) {
                     lease = LeaderLease.NONE; // the target may win before any lease runs out
                     core.transferLeadership(best);
                 }
             }
-            callbacks.execute(() -> f.complete(null));
+            String chosen = best;
+            callbacks.execute(() -> f.complete(chosen));
         }, f);
         return f;
     }
@@ -813,17 +818,8 @@ public final class RaftNode implements AutoCloseable {
     private String transferTarget() {
         long nowMs = clock.monotonicNanos() / 1_000_000;
         long reachableMs = opt.tickMs() * opt.raft().electionTimeoutTicks();
-        java.util.Map<String, Long> silence = autopilot.silence(opt.nodeId(), core.configuration(), nowMs);
-        String best = null;
-        long bestMatch = -1;
-        for (String v : core.configuration().voters().keySet()) {
-            boolean reachable = autopilot.heardFrom(v) && silence.getOrDefault(v, Long.MAX_VALUE) < reachableMs;
-            if (!v.equals(opt.nodeId()) && reachable && core.matchIndex(v) > bestMatch) {
-                best = v;
-                bestMatch = core.matchIndex(v);
-            }
-        }
-        return best;
+        return Autopilot.handoverTarget(opt.nodeId(), core.configuration(), core::matchIndex,
+                autopilot.silence(opt.nodeId(), core.configuration(), nowMs), autopilot::heardFrom, reachableMs);
     }
 
     private void requireLeaderForOperator() {

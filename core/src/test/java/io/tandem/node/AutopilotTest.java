@@ -139,4 +139,17 @@ class AutopilotTest {
                 + " added: removed");
         assertTrue(d.reason().contains("unheard for 10000 ms"), d.reason());
     }
+
+    @Test
+    void leadershipIsHandedToAReachableVoterEvenIfADownOneHasTheLongerLog() {
+        Configuration c = cfg("n1,n2,n3", "n4");
+        Map<String, Long> matches = Map.of("n2", 120L, "n3", 100L, "n4", 130L);
+        // n2 has the longest log but went down 5 s ago; n3 answered 20 ms ago; n4 is a learner.
+        Map<String, Long> silence = Map.of("n2", 5_000L, "n3", 20L, "n4", 10L);
+        assertEquals("n3", Autopilot.handoverTarget("n1", c, matches::get, silence, id -> true, 200));
+        assertEquals("n2", Autopilot.handoverTarget("n1", c, matches::get, Map.of("n2", 30L, "n3", 20L),
+                id -> true, 200), "both reachable: the longer log wins");
+        assertEquals(null, Autopilot.handoverTarget("n1", c, matches::get, silence, id -> !id.equals("n3"), 200),
+                "never heard from counts as unreachable");
+    }
 }
