@@ -137,7 +137,18 @@ public final class Tandem implements AutoCloseable {
      * @throws TandemTimeoutException if that takes longer than 20 request timeouts
      */
     public static Tandem start(TandemConfig config) {
-        Tandem t = startAsync(config);
+        Tandem t;
+        try {
+            t = startAsync(config);
+        } catch (io.tandem.storage.StorageException e) {
+            if (Thread.currentThread().isInterrupted() || e.getCause() instanceof
+                    java.nio.channels.ClosedByInterruptException) {
+                Thread.currentThread().interrupt();
+                throw new TandemException("interrupted while starting node " + config.nodeId()
+                        + " (while opening its data directory; nothing was written)", e);
+            }
+            throw e;
+        }
         long waitMs = config.requestTimeout().toMillis() * 20;
         try {
             t.node.readyFuture().get(waitMs, TimeUnit.MILLISECONDS);
@@ -148,8 +159,10 @@ public final class Tandem implements AutoCloseable {
                     + " ms; check that the seeds " + config.seeds() + " are running, reachable, and share the cluster"
                     + " name and secret");
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // Close first, with the flag clear (get() cleared it): an interrupted thread would close
+            // the log's file channels mid-write (ClosedByInterruptException) and not wait for the loop.
             t.close();
+            Thread.currentThread().interrupt();
             throw new TandemException("interrupted while starting node " + t.nodeId(), e);
         } catch (java.util.concurrent.ExecutionException e) {
             t.close();
@@ -383,7 +396,8 @@ public final class Tandem implements AutoCloseable {
 
     /**
      * Leaves gracefully: hands leadership to another voter if this node leads, closes the
-     * session (releasing what it owns at once), then stops. Idempotent.
+     * session (releasing what it owns at once), then stops. Idempotent. An interrupted caller's
+     * close still completes (files are closed normally) and its interrupt flag stays set.
      */
     @Override
     public void close() {
@@ -391,6 +405,17 @@ public final class Tandem implements AutoCloseable {
             return;
         }
         closed = true;
+        boolean interrupted = Thread.interrupted();
+        try {
+            closeNow();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeNow() {
         if (http != null) {
             http.close();
         }

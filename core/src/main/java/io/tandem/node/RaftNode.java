@@ -838,13 +838,27 @@ public final class RaftNode implements AutoCloseable {
         }
         running = false;
         loop.interrupt();
+        // Wait for the loop even if the caller is interrupted, and close the files with the flag
+        // clear: an interrupted thread's file I/O fails with ClosedByInterruptException.
+        boolean interrupted = Thread.interrupted();
         try {
-            loop.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // join() throws at once while the flag is set; the flag was cleared above, so a second
+            // interrupt during the wait is the only way to end one attempt early.
+            for (int attempt = 0; attempt < 3 && loop.isAlive(); attempt++) {
+                try {
+                    loop.join(TimeUnit.SECONDS.toMillis(10));
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            transport.close();
+            closeStorage();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        transport.close();
-        closeStorage();
     }
 
     private void closeStorage() {

@@ -37,4 +37,50 @@ class ShutdownAndTransferTest {
             LocalCluster.await(Duration.ofSeconds(10), () -> up.equals(c.leader()), up + " leading");
         }
     }
+
+    @Test
+    void anInterruptDuringStartClosesCleanlyWithoutErrors(@TempDir Path dir) throws Exception {
+        java.io.PrintStream originalErr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try (LocalCluster c = new LocalCluster(dir, 2)) {
+            io.tandem.TandemConfig cfg = c.config("n1").build(); // n2 never starts: start() waits
+            java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic
+                    .AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean flagKept = new java.util.concurrent.atomic.AtomicBoolean();
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            Thread starter = new Thread(() -> {
+                try {
+                    Tandem.start(cfg).close();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                    flagKept.set(Thread.currentThread().isInterrupted());
+                }
+            }, "starter");
+            starter.start();
+            // Interrupt while start() waits for the cluster (not while it opens the files).
+            LocalCluster.await(Duration.ofSeconds(10), () -> {
+                StackTraceElement[] st = starter.getStackTrace();
+                for (int i = 0; i + 1 < st.length; i++) {
+                    if (st[i].getClassName().equals("java.util.concurrent.CompletableFuture")
+                            && st[i].getMethodName().equals("get") && st[i + 1].getClassName().equals(
+                            "io.tandem.Tandem") && st[i + 1].getMethodName().equals("start")) {
+                        return true;
+                    }
+                }
+                return false;
+            }, "start() waiting for the cluster");
+            starter.interrupt();
+            starter.join(20_000);
+            System.setErr(originalErr);
+            assertTrue(!starter.isAlive(), "start() returned after the interrupt");
+            assertTrue(thrown.get() instanceof io.tandem.TandemException
+                    && thrown.get().getMessage().startsWith("interrupted while starting node n1"), String.valueOf(
+                    thrown.get()));
+            assertTrue(flagKept.get(), "the caller's interrupt flag stays set");
+            String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(!log.contains("ERROR") && !log.contains("ClosedByInterruptException"), log);
+        } finally {
+            System.setErr(originalErr);
+        }
+    }
 }
