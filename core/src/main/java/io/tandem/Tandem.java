@@ -74,6 +74,7 @@ public final class Tandem implements AutoCloseable {
     private final TaskRuntime tasks;
     private final ConcurrentHashMap<String, TaskQueue> queues = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile io.tandem.http.HttpEndpoint http;
 
     private Tandem(TandemConfig config, RaftNode node, ExecutorService callbacks, Transport transport,
                    ClusterTime.Clocks clocks, ExecutorService timeIo) {
@@ -94,8 +95,29 @@ public final class Tandem implements AutoCloseable {
         this.clients = new ClientService(node.nodeId(), data, node::status,
                 (kind, prefix) -> LockServiceAccess.list(locks, kind, prefix, true), transport, Clock.SYSTEM,
                 ClientService.Limits.DEFAULTS);
-        RemoteTasks remoteTasks = new RemoteTasks(config.nodeId(), this::tasks, transport,
-                ClientService.Limits.DEFAULTS.maxInFlight());
+        RemoteTasks remoteTasks = new RemoteTasks(config.nodeId(), this::tasks,
+                () -> node.read(true, StateMachine::taskQueues), transport, ClientService.Limits.DEFAULTS.maxInFlight());
+        this.clients.operator(new ClientService.Operator() {
+            @Override
+            public CompletableFuture<List<io.tandem.node.MemberInfo>> members() {
+                return node.members();
+            }
+
+            @Override
+            public CompletableFuture<Long> changeMembership(io.tandem.raft.ConfChange change) {
+                return node.changeMembership(change);
+            }
+
+            @Override
+            public CompletableFuture<String> transferLeadership(String target) {
+                return node.transferLeadership(target);
+            }
+
+            @Override
+            public CompletableFuture<io.tandem.node.Backup.Header> backup(java.io.OutputStream out) {
+                return node.backup(out, "");
+            }
+        });
         node.onClientMessage((from, message) -> {
             if (message instanceof Wire.TaskRequest) {
                 remoteTasks.onMessage(from, message);
@@ -118,7 +140,18 @@ public final class Tandem implements AutoCloseable {
      * @throws TandemTimeoutException if that takes longer than 20 request timeouts
      */
     public static Tandem start(TandemConfig config) {
-        Tandem t = startAsync(config);
+        Tandem t;
+        try {
+            t = startAsync(config);
+        } catch (io.tandem.storage.StorageException e) {
+            if (Thread.currentThread().isInterrupted() || e.getCause() instanceof
+                    java.nio.channels.ClosedByInterruptException) {
+                Thread.currentThread().interrupt();
+                throw new TandemException("interrupted while starting node " + config.nodeId()
+                        + " (while opening its data directory; nothing was written)", e);
+            }
+            throw e;
+        }
         long waitMs = config.requestTimeout().toMillis() * 20;
         try {
             t.node.readyFuture().get(waitMs, TimeUnit.MILLISECONDS);
@@ -129,8 +162,10 @@ public final class Tandem implements AutoCloseable {
                     + " ms; check that the seeds " + config.seeds() + " are running, reachable, and share the cluster"
                     + " name and secret");
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // Close first, with the flag clear (get() cleared it): an interrupted thread would close
+            // the log's file channels mid-write (ClosedByInterruptException) and not wait for the loop.
             t.close();
+            Thread.currentThread().interrupt();
             throw new TandemException("interrupted while starting node " + t.nodeId(), e);
         } catch (java.util.concurrent.ExecutionException e) {
             t.close();
@@ -200,6 +235,14 @@ public final class Tandem implements AutoCloseable {
         // Their timers run on the node's loop, which exists from here on.
         t.time.start();
         t.tasks.start();
+        if (config.httpPort().isPresent()) {
+            try {
+                t.http = io.tandem.http.HttpEndpoint.start(t, config.httpHost(), config.httpPort().get());
+            } catch (TandemException e) {
+                t.close();
+                throw e;
+            }
+        }
         return t;
     }
 
@@ -345,6 +388,20 @@ public final class Tandem implements AutoCloseable {
         return sb.toString();
     }
 
+    /**
+     * The port of the HTTP endpoint ({@code /health/live}, {@code /health/ready}, {@code /metrics}),
+     * or -1 when it is off (see {@link TandemConfig.Builder#httpPort(int)}).
+     */
+    public int httpPort() {
+        io.tandem.http.HttpEndpoint h = http;
+        return h == null ? -1 : h.port();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** This node's view of the cluster. */
     public NodeStatus status() {
         requireOpen();
@@ -364,7 +421,8 @@ public final class Tandem implements AutoCloseable {
 
     /**
      * Leaves gracefully: hands leadership to another voter if this node leads, closes the
-     * session (releasing what it owns at once), then stops. Idempotent.
+     * session (releasing what it owns at once), then stops. Idempotent. An interrupted caller's
+     * close still completes (files are closed normally) and its interrupt flag stays set.
      */
     @Override
     public void close() {
@@ -372,6 +430,20 @@ public final class Tandem implements AutoCloseable {
             return;
         }
         closed = true;
+        boolean interrupted = Thread.interrupted();
+        try {
+            closeNow();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeNow() {
+        if (http != null) {
+            http.close();
+        }
         locks.close(); // leases end here, before the session closes and the cluster grants them on
         try {
             // Stop taking task work and let running handlers report before the session closes.

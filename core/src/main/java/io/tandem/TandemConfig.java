@@ -58,8 +58,10 @@ public final class TandemConfig {
     private final List<String> ntpServers;
     private final Duration ntpRefresh;
     private final Duration maxClockOffset;
+    private final Integer httpPort;
+    private final String httpHost;
 
-    private TandemConfig(Builder b, Endpoint advertise, List<Endpoint> seeds) {
+    private TandemConfig(Builder b, Endpoint advertise, List<Endpoint> seeds, TlsConfig tls) {
         this.nodeId = b.nodeId;
         this.bind = b.bind;
         this.advertise = advertise;
@@ -83,7 +85,9 @@ public final class TandemConfig {
         this.maxKeyBytes = b.maxKeyBytes;
         this.maxValueBytes = b.maxValueBytes;
         this.watchHistoryEvents = b.watchHistoryEvents;
-        this.tls = b.tls;
+        this.tls = tls;
+        this.httpPort = b.httpPort;
+        this.httpHost = b.httpHost != null ? b.httpHost : b.bind.host();
         this.ntpServers = List.copyOf(b.ntpServers);
         this.ntpRefresh = b.ntpRefresh;
         this.maxClockOffset = b.maxClockOffset;
@@ -154,6 +158,7 @@ public final class TandemConfig {
         return sessionSafetyMargin;
     }
 
+    /** Target number of voters; further nodes stay learners. See {@link Builder#voterCount(int)}. */
     public int voterCount() {
         return voterCount;
     }
@@ -193,6 +198,19 @@ public final class TandemConfig {
         return Optional.ofNullable(tls);
     }
 
+    /**
+     * The port of the HTTP endpoint ({@code /health/live}, {@code /health/ready}, {@code /metrics}),
+     * 0 for any free port; empty (the default) when it is off.
+     */
+    public Optional<Integer> httpPort() {
+        return Optional.ofNullable(httpPort);
+    }
+
+    /** The address the HTTP endpoint listens on; default the host of {@link #bind()}. */
+    public String httpHost() {
+        return httpHost;
+    }
+
     /** NTP servers (host or host:port); empty = offset 0, the local clock trusted as is. */
     public List<String> ntpServers() {
         return ntpServers;
@@ -213,6 +231,29 @@ public final class TandemConfig {
      * {@code TANDEM_SEEDS}, ...) override them. Returns a builder so code can override further.
      */
     public static Builder fromProperties(Properties props, Map<String, String> env) {
+        return fromProperties(props, env, "properties");
+    }
+
+    /**
+     * Environment variables that start with {@code TANDEM_} but configure the CLI, not a node;
+     * a node ignores them (an operator's shell often holds both).
+     */
+    static final java.util.Set<String> CLIENT_ENV = java.util.Set.of("TANDEM_ENDPOINTS", "TANDEM_CACERT",
+            "TANDEM_CERT", "TANDEM_KEY");
+
+    private static Builder fromProperties(Properties props, Map<String, String> env, String source) {
+        for (String name : props.stringPropertyNames()) {
+            if (name.startsWith("tandem.") && Setting.byKey(name) == null) {
+                throw new InvalidArgumentException("unknown setting '" + name + "' in " + source + "; did you mean '"
+                        + Setting.nearest(name).key + "'? Known settings: docs/operations.md, or tandem node --help");
+            }
+        }
+        for (String name : env.keySet()) {
+            if (name.startsWith("TANDEM_") && !CLIENT_ENV.contains(name) && Setting.byEnv(name) == null) {
+                throw new InvalidArgumentException("unknown environment variable " + name + "; did you mean "
+                        + Setting.nearest(name).envName() + "? Unset it, or see docs/operations.md for the settings");
+            }
+        }
         Builder b = builder();
         for (Setting s : Setting.values()) {
             String value = env.get(s.envName());
@@ -245,123 +286,242 @@ public final class TandemConfig {
         } catch (IOException e) {
             throw new InvalidArgumentException("cannot read config file " + file.toAbsolutePath() + ": " + e);
         }
-        return fromProperties(props, env);
+        return fromProperties(props, env, "config file " + file.toAbsolutePath());
     }
 
     /** The settings a properties file or the environment may carry. */
     public enum Setting {
-        NODE_ID("tandem.node-id") {
+        NODE_ID("tandem.node-id", "unique id of this node, 1-64 of [A-Za-z0-9._-]") {
             void apply(Builder b, String v) {
                 b.nodeId(v);
             }
         },
-        BIND("tandem.bind") {
+        BIND("tandem.bind", "host:port to listen on for peers and clients (default 127.0.0.1:7400)") {
             void apply(Builder b, String v) {
                 b.bind(v);
             }
         },
-        ADVERTISE("tandem.advertise") {
+        ADVERTISE("tandem.advertise", "host:port other nodes reach this one at (default: bind unless bind is a wildcard)") {
             void apply(Builder b, String v) {
                 b.advertise(v);
             }
         },
-        SEEDS("tandem.seeds") {
+        SEEDS("tandem.seeds", "the founders' advertised addresses, comma-separated, identical on every founder") {
             void apply(Builder b, String v) {
                 b.seeds(v.split("\\s*,\\s*"));
             }
         },
-        DATA_DIR("tandem.data-dir") {
+        DATA_DIR("tandem.data-dir", "directory for the log, snapshots and metadata") {
             void apply(Builder b, String v) {
                 b.dataDir(Path.of(v));
             }
         },
-        IN_MEMORY("tandem.in-memory") {
+        IN_MEMORY("tandem.in-memory", "keep no data on disk (each start is a new member)") {
             void apply(Builder b, String v) {
                 if (Boolean.parseBoolean(v)) {
                     b.inMemory();
                 }
             }
         },
-        CLUSTER_NAME("tandem.cluster-name") {
+        CLUSTER_NAME("tandem.cluster-name", "cluster name, identical on every node (default tandem)") {
             void apply(Builder b, String v) {
                 b.clusterName(v);
             }
         },
-        CLUSTER_SECRET("tandem.cluster-secret") {
+        CLUSTER_SECRET("tandem.cluster-secret", "shared secret proving membership, at least 16 bytes") {
             void apply(Builder b, String v) {
                 b.clusterSecret(v.getBytes(StandardCharsets.UTF_8));
             }
         },
-        TICK_MS("tandem.tick-ms") {
+        TICK_MS("tandem.tick-ms", "length of one Raft tick in ms (default 50)") {
             void apply(Builder b, String v) {
                 b.tick(Duration.ofMillis(parseLong(key, v)));
             }
         },
-        ELECTION_TIMEOUT_TICKS("tandem.election-timeout-ticks") {
+        ELECTION_TIMEOUT_TICKS("tandem.election-timeout-ticks", "election timeout in ticks (default 10)") {
             void apply(Builder b, String v) {
                 b.electionTimeoutTicks((int) parseLong(key, v));
             }
         },
-        SESSION_TIMEOUT_MS("tandem.session-timeout-ms") {
+        SESSION_TIMEOUT_MS("tandem.session-timeout-ms", "a session not renewed for this long expires (default 5000)") {
             void apply(Builder b, String v) {
                 b.sessionTimeout(Duration.ofMillis(parseLong(key, v)));
             }
         },
-        SESSION_SAFETY_MARGIN_MS("tandem.session-safety-margin-ms") {
+        SESSION_SAFETY_MARGIN_MS("tandem.session-safety-margin-ms", "locks are treated as lost this long before the session can expire (default 1/4)") {
             void apply(Builder b, String v) {
                 b.sessionSafetyMargin(Duration.ofMillis(parseLong(key, v)));
             }
         },
-        REQUEST_TIMEOUT_MS("tandem.request-timeout-ms") {
+        REQUEST_TIMEOUT_MS("tandem.request-timeout-ms", "calls fail with a timeout after this long (default 10000)") {
             void apply(Builder b, String v) {
                 b.requestTimeout(Duration.ofMillis(parseLong(key, v)));
             }
         },
-        AUTOPILOT_DEAD_SERVER_AFTER_MS("tandem.autopilot-dead-server-after-ms") {
+        AUTOPILOT_DEAD_SERVER_AFTER_MS("tandem.autopilot-dead-server-after-ms", "a member unheard for this long is replaced (default 30000)") {
             void apply(Builder b, String v) {
                 b.autopilotDeadServerAfter(Duration.ofMillis(parseLong(key, v)));
             }
         },
-        AUTOPILOT_STABILIZATION_MS("tandem.autopilot-stabilization-ms") {
+        AUTOPILOT_STABILIZATION_MS("tandem.autopilot-stabilization-ms", "a learner must be caught up this long before promotion (default 5000)") {
             void apply(Builder b, String v) {
                 b.autopilotStabilization(Duration.ofMillis(parseLong(key, v)));
             }
         },
-        MIN_VOTERS("tandem.min-voters") {
+        MIN_VOTERS("tandem.min-voters", "autopilot never removes a voter if fewer would remain (default min(3, voter-count))") {
             void apply(Builder b, String v) {
                 b.minVoters((int) parseLong(key, v));
             }
         },
-        VOTER_COUNT("tandem.voter-count") {
+        VOTER_COUNT("tandem.voter-count", "target number of voters; further nodes stay learners (default 3)") {
             void apply(Builder b, String v) {
                 b.voterCount((int) parseLong(key, v));
             }
         },
-        SNAPSHOT_EVERY_ENTRIES("tandem.snapshot-every-entries") {
+        SNAPSHOT_EVERY_ENTRIES("tandem.snapshot-every-entries", "applied entries between snapshots (default 10000)") {
             void apply(Builder b, String v) {
                 b.snapshotEveryEntries(parseLong(key, v));
             }
         },
-        NTP_SERVERS("tandem.ntp-servers") {
+        NTP_SERVERS("tandem.ntp-servers", "NTP servers, comma-separated (default none)") {
             void apply(Builder b, String v) {
                 b.ntpServers(v.split("\\s*,\\s*"));
             }
         },
-        NTP_REFRESH_MS("tandem.ntp-refresh-ms") {
+        NTP_REFRESH_MS("tandem.ntp-refresh-ms", "how often to ask the NTP servers (default 64000)") {
             void apply(Builder b, String v) {
                 b.ntpRefresh(Duration.ofMillis(parseLong(key, v)));
             }
         },
-        MAX_CLOCK_OFFSET_MS("tandem.max-clock-offset-ms") {
+        MAX_CLOCK_OFFSET_MS("tandem.max-clock-offset-ms", "a peer timestamp further ahead than this is refused (default 500)") {
             void apply(Builder b, String v) {
                 b.maxClockOffset(Duration.ofMillis(parseLong(key, v)));
+            }
+        },
+        TLS_CERT("tandem.tls-cert", "TLS: this node's certificate chain, PEM (turns TLS on with tls-key and"
+                + " tls-ca)") {
+            void apply(Builder b, String v) {
+                b.tlsParts().certificateChain(Path.of(v));
+            }
+        },
+        TLS_KEY("tandem.tls-key", "TLS: this node's PKCS#8 private key, PEM") {
+            void apply(Builder b, String v) {
+                b.tlsParts().privateKey(Path.of(v));
+            }
+        },
+        TLS_KEY_PASSWORD("tandem.tls-key-password", "TLS: the password of an encrypted tls-key") {
+            void apply(Builder b, String v) {
+                b.tlsParts().privateKeyPassword(v);
+            }
+        },
+        TLS_CA("tandem.tls-ca", "TLS: the CA certificate(s) that sign every node and client, PEM") {
+            void apply(Builder b, String v) {
+                b.tlsParts().trustedCertificates(Path.of(v));
+            }
+        },
+        TLS_MUTUAL("tandem.tls-mutual", "TLS: require a client certificate from every peer and client (default"
+                + " true)") {
+            void apply(Builder b, String v) {
+                b.tlsParts().mutual(parseBoolean(key, v));
+            }
+        },
+        TLS_VERIFY_HOSTNAME("tandem.tls-verify-hostname", "TLS: check that a peer's certificate names the host"
+                + " dialled (default true)") {
+            void apply(Builder b, String v) {
+                b.tlsParts().verifyHostname(parseBoolean(key, v));
+            }
+        },
+        HTTP_PORT("tandem.http-port", "serve /health/live, /health/ready and /metrics over HTTP on this port (0: any"
+                + " free port; default off)") {
+            void apply(Builder b, String v) {
+                b.httpPort((int) parseLong(key, v));
+            }
+        },
+        HTTP_HOST("tandem.http-host", "the address the HTTP endpoint listens on (default: bind's host)") {
+            void apply(Builder b, String v) {
+                b.httpHost(v);
             }
         };
 
         final String key;
+        private final String description;
 
-        Setting(String key) {
+        Setting(String key, String description) {
             this.key = key;
+            this.description = description;
+        }
+
+        static Setting byKey(String key) {
+            for (Setting s : values()) {
+                if (s.key.equals(key)) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        static Setting byEnv(String name) {
+            for (Setting s : values()) {
+                if (s.envName().equals(name)) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        /** The setting whose key (or environment name) is closest to {@code name} (edit distance, case and separators ignored). */
+        static Setting nearest(String name) {
+            String n = normalize(name);
+            Setting best = values()[0];
+            int bestDistance = Integer.MAX_VALUE;
+            for (Setting s : values()) {
+                int d = editDistance(n, normalize(s.key));
+                if (d < bestDistance) {
+                    best = s;
+                    bestDistance = d;
+                }
+            }
+            return best;
+        }
+
+        private static String normalize(String name) {
+            return name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "").replace(".", "");
+        }
+
+        private static int editDistance(String a, String b) {
+            int[] prev = new int[b.length() + 1];
+            int[] cur = new int[b.length() + 1];
+            for (int j = 0; j <= b.length(); j++) {
+                prev[j] = j;
+            }
+            for (int i = 1; i <= a.length(); i++) {
+                cur[0] = i;
+                for (int j = 1; j <= b.length(); j++) {
+                    int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                    cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+                }
+                int[] t = prev;
+                prev = cur;
+                cur = t;
+            }
+            return prev[b.length()];
+        }
+
+        /** One line for --help and the docs. */
+        public String description() {
+            return description;
+        }
+
+        /** Whether the setting is a flag that may stand alone ({@code --in-memory}). */
+        public boolean isBoolean() {
+            return this == IN_MEMORY;
+        }
+
+        static boolean parseBoolean(String key, String v) {
+            if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(v);
+            }
+            throw new InvalidArgumentException(key + " must be true or false, got '" + v + "'");
         }
 
         public String key() {
@@ -409,6 +569,9 @@ public final class TandemConfig {
         private int maxValueBytes = 1 << 20;
         private int watchHistoryEvents = 100_000;
         private TlsConfig tls;
+        private TlsConfig.Builder tlsParts;
+        private Integer httpPort;
+        private String httpHost;
         private final List<String> ntpServers = new ArrayList<>();
         private Duration ntpRefresh = Duration.ofSeconds(64);
         private Duration maxClockOffset = Duration.ofMillis(500);
@@ -422,7 +585,10 @@ public final class TandemConfig {
             return this;
         }
 
-        /** Where to listen, host:port. Default 127.0.0.1:7400; use port 0 for any free port (tests). */
+        /**
+         * Where to listen, host:port, with an explicit port (1-65535): the port is part of this
+         * node's advertised identity, so "any free port" is not offered. Default 127.0.0.1:7400.
+         */
         public Builder bind(String hostPort) {
             bind = parseEndpoint("bind", hostPort);
             return this;
@@ -518,7 +684,6 @@ public final class TandemConfig {
             return this;
         }
 
-        /** Target number of voters; further nodes stay learners. Default 3. */
         /** Autopilot replaces a voter (and drops a learner) not heard from for this long. Default 30 s. */
         public Builder autopilotDeadServerAfter(Duration v) {
             autopilotDeadServerAfter = v;
@@ -537,6 +702,10 @@ public final class TandemConfig {
             return this;
         }
 
+        /**
+         * Target number of voters (1-9; 3 or 5 is typical): the leader promotes caught-up learners
+         * until there are this many, and further nodes stay learners. Cluster-wide. Default 3.
+         */
         public Builder voterCount(int v) {
             voterCount = v;
             return this;
@@ -564,6 +733,31 @@ public final class TandemConfig {
 
         public Builder tls(TlsConfig v) {
             tls = v;
+            return this;
+        }
+
+        /** TLS assembled from single settings (tandem.tls-*); {@link #tls(TlsConfig)} wins. */
+        TlsConfig.Builder tlsParts() {
+            if (tlsParts == null) {
+                tlsParts = TlsConfig.builder();
+            }
+            return tlsParts;
+        }
+
+        /**
+         * Turns on the HTTP endpoint on {@code port} (0: any free port, see {@code Tandem.httpPort()}):
+         * {@code GET /health/live}, {@code /health/ready} (200 or 503, reasons in the body) and
+         * {@code /metrics} (Prometheus text; needs micrometer-registry-prometheus on the class path).
+         * Default off.
+         */
+        public Builder httpPort(int port) {
+            httpPort = port;
+            return this;
+        }
+
+        /** The address the HTTP endpoint listens on. Default: the host of {@link #bind(String)}. */
+        public Builder httpHost(String host) {
+            httpHost = host;
             return this;
         }
 
@@ -669,7 +863,20 @@ public final class TandemConfig {
             if (seedList.isEmpty()) {
                 seedList.add(adv);
             }
-            return new TandemConfig(this, adv, seedList);
+            require(httpPort == null || (httpPort >= 0 && httpPort <= 65535), "httpPort (" + httpPort
+                    + ") must be between 0 (any free port) and 65535");
+            require(httpPort == null || httpPort == 0 || httpPort != bind.port(), "httpPort (" + httpPort
+                    + ") must differ from the transport port of bind " + bind);
+            TlsConfig tlsConfig = tls;
+            if (tlsConfig == null && tlsParts != null) {
+                try {
+                    tlsConfig = tlsParts.build();
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidArgumentException(e.getMessage().replace("tls.certificateChain", "tls-cert")
+                            .replace("tls.privateKey", "tls-key").replace("tls.trustedCertificates", "tls-ca"));
+                }
+            }
+            return new TandemConfig(this, adv, seedList, tlsConfig);
         }
 
         private static Endpoint parseEndpoint(String what, String text) {

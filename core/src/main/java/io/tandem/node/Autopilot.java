@@ -26,8 +26,9 @@ import java.util.function.ToLongFunction;
  *   <li>A learner not heard from for {@code deadServerAfterMs} is removed (a disk-less member that
  *       restarted under a new identity leaves its old one behind).</li>
  * </ol>
- * A member never heard from counts from when this leader started deciding, so a fresh leader
- * does not condemn members it simply has not heard from yet.
+ * A member's silence counts at the earliest from when this leader started deciding and from when
+ * the member entered the configuration, so neither a fresh leader nor a fresh learner condemns a
+ * member it simply has not heard from yet.
  */
 public final class Autopilot {
 
@@ -52,6 +53,8 @@ public final class Autopilot {
     private final TreeMap<String, Long> stableSinceMs = new TreeMap<>();
     private final ArrayDeque<String> recent = new ArrayDeque<>();
     private long startedMs = -1;
+    /** When this leader first saw each member in the configuration: silence before that is no sign of death. */
+    private final TreeMap<String, Long> memberSinceMs = new TreeMap<>();
     private final java.util.TreeSet<String> leaving = new java.util.TreeSet<>();
 
     public Autopilot(Settings settings) {
@@ -67,6 +70,32 @@ public final class Autopilot {
         lastHeardMs.merge(peer, nowMs, Math::max);
     }
 
+    /**
+     * The voter a leader should hand leadership to: among the other voters heard from within
+     * {@code reachableMs} (a down voter could never take over, and the transfer would hold
+     * proposals until it is aborted an election timeout later), the one with the highest match
+     * index; null if none is reachable.
+     */
+    public static String handoverTarget(String self, Configuration cfg, ToLongFunction<String> matchIndex,
+                                        Map<String, Long> silenceMs, java.util.function.Predicate<String> heardFrom,
+                                        long reachableMs) {
+        String best = null;
+        long bestMatch = -1;
+        for (String v : cfg.voters().keySet()) {
+            boolean reachable = heardFrom.test(v) && silenceMs.getOrDefault(v, Long.MAX_VALUE) < reachableMs;
+            if (!v.equals(self) && reachable && matchIndex.applyAsLong(v) > bestMatch) {
+                best = v;
+                bestMatch = matchIndex.applyAsLong(v);
+            }
+        }
+        return best;
+    }
+
+    /** Whether any message from {@code peer} has arrived (in any term). */
+    public boolean heardFrom(String peer) {
+        return lastHeardMs.containsKey(peer);
+    }
+
     /** {@code member} is leaving for good: replace it like a dead voter, at once. */
     public void leaving(String member) {
         leaving.add(member);
@@ -76,10 +105,12 @@ public final class Autopilot {
     public void reset() {
         startedMs = -1;
         stableSinceMs.clear();
+        memberSinceMs.clear();
     }
 
     private long silentFor(String peer, long nowMs) {
-        long heard = Math.max(lastHeardMs.getOrDefault(peer, startedMs), startedMs);
+        long since = Math.max(startedMs, memberSinceMs.getOrDefault(peer, startedMs));
+        long heard = Math.max(lastHeardMs.getOrDefault(peer, since), since);
         return nowMs - heard;
     }
 
@@ -92,6 +123,14 @@ public final class Autopilot {
         if (startedMs < 0) {
             startedMs = nowMs;
         }
+        // A learner added 130 ms ago has not answered yet: count its silence from its addition.
+        for (String m : cfg.voters().keySet()) {
+            memberSinceMs.putIfAbsent(m, nowMs);
+        }
+        for (String m : cfg.learners().keySet()) {
+            memberSinceMs.putIfAbsent(m, nowMs);
+        }
+        memberSinceMs.keySet().removeIf(m -> !cfg.isMember(m));
         // Learner health is tracked even while a change is pending, so stabilization keeps counting.
         List<String> stable = new ArrayList<>();
         for (String learner : cfg.learners().keySet()) {

@@ -786,27 +786,141 @@ public final class RaftNode implements AutoCloseable {
         return f;
     }
 
-    /** Hands leadership to another voter if this node leads (used by graceful close). */
-    public CompletableFuture<Void> transferLeadershipAway() {
-        CompletableFuture<Void> f = new CompletableFuture<>();
+    /**
+     * Hands leadership to another reachable voter if this node leads (used by graceful close);
+     * completes with the chosen voter, or null when this node does not lead or none is reachable.
+     */
+    public CompletableFuture<String> transferLeadershipAway() {
+        CompletableFuture<String> f = new CompletableFuture<>();
         enqueue(() -> {
+            String best = null;
             if (core != null && core.isLeader()) {
-                String best = null;
-                long bestMatch = -1;
-                for (String v : core.configuration().voters().keySet()) {
-                    if (!v.equals(opt.nodeId()) && core.matchIndex(v) > bestMatch) {
-                        best = v;
-                        bestMatch = core.matchIndex(v);
-                    }
-                }
+                best = transferTarget();
                 if (best != null) {
                     lease = LeaderLease.NONE; // the target may win before any lease runs out
                     core.transferLeadership(best);
                 }
             }
-            callbacks.execute(() -> f.complete(null));
+            String chosen = best;
+            callbacks.execute(() -> f.complete(chosen));
         }, f);
         return f;
+    }
+
+    // ------------------------------------------------------------------ operator API (tandem member/leader/snapshot)
+
+    /** The configuration's members as this node sees it; match index and silence only on the leader. */
+    public CompletableFuture<List<MemberInfo>> members() {
+        CompletableFuture<List<MemberInfo>> f = new CompletableFuture<>();
+        enqueue(() -> {
+            List<MemberInfo> out = new ArrayList<>();
+            if (core != null) {
+                Configuration cfg = core.configuration();
+                boolean leads = core.isLeader();
+                java.util.Map<String, Long> silence = leads
+                        ? autopilot.silence(opt.nodeId(), cfg, clock.monotonicNanos() / 1_000_000) : java.util.Map.of();
+                for (boolean voters : new boolean[] {true, false}) {
+                    for (String m : (voters ? cfg.voters() : cfg.learners()).keySet()) {
+                        out.add(new MemberInfo(m, cfg.address(m), voters, m.equals(core.leaderId()),
+                                leads ? (m.equals(opt.nodeId()) ? core.lastIndex() : core.matchIndex(m)) : -1,
+                                silence.getOrDefault(m, -1L)));
+                    }
+                }
+            }
+            callbacks.execute(() -> f.complete(out));
+        }, f);
+        return f;
+    }
+
+    /**
+     * Proposes one membership change on the leader; completes with the index of the change's
+     * entry once proposed (it takes effect when committed). Fails with {@link NotLeaderException}
+     * (naming the leader) elsewhere, and refuses to remove the leader itself: transfer first.
+     */
+    public CompletableFuture<Long> changeMembership(io.tandem.raft.ConfChange change) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        enqueue(() -> {
+            try {
+                requireLeaderForOperator();
+                if (change.type() == io.tandem.raft.ConfChange.Type.REMOVE && change.nodeId().equals(opt.nodeId())) {
+                    throw new io.tandem.InvalidArgumentException("node " + opt.nodeId() + " leads; it cannot remove"
+                            + " itself. Transfer leadership first (tandem leader transfer), then remove it");
+                }
+                if (!core.configuration().isMember(change.nodeId())) {
+                    throw new io.tandem.NotFoundException("node " + change.nodeId() + " is not a member (voters "
+                            + core.configuration().voters().keySet() + ", learners "
+                            + core.configuration().learners().keySet() + ")");
+                }
+                long index = core.proposeConfChange(change);
+                callbacks.execute(() -> f.complete(index));
+            } catch (TandemException e) {
+                fail(f, e);
+            }
+        }, f);
+        return f;
+    }
+
+    /**
+     * Hands leadership to {@code target} (null: the best reachable voter); completes with the
+     * target once the transfer started. Fails with {@link NotLeaderException} on a follower.
+     */
+    public CompletableFuture<String> transferLeadership(String target) {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        enqueue(() -> {
+            try {
+                requireLeaderForOperator();
+                String to = target != null ? target : transferTarget();
+                if (to == null) {
+                    throw new io.tandem.InvalidArgumentException("node " + opt.nodeId() + " leads and no other voter"
+                            + " is reachable to take over (voters " + core.configuration().voters().keySet() + ")");
+                }
+                lease = LeaderLease.NONE; // the target may win before any lease runs out
+                core.transferLeadership(to);
+                callbacks.execute(() -> f.complete(to));
+            } catch (TandemException e) {
+                fail(f, e);
+            }
+        }, f);
+        return f;
+    }
+
+    /**
+     * Writes a consistent backup of the replicated state to {@code out} (format: {@link Backup}):
+     * after a linearizable read round, so it holds every write acknowledged before this call.
+     * Runs on the loop (its cost is one snapshot's); {@code out} is closed by the caller.
+     */
+    public CompletableFuture<Backup.Header> backup(java.io.OutputStream out, String clusterId) {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        enqueue(() -> readBatch.add(new ReadTask(machine -> {
+            SnapshotMeta meta = core.snapshotMetaAt(lastApplied);
+            try {
+                return Backup.write(out, meta.index(), meta.term(), clusterId, meta.configuration(), machine::snapshot);
+            } catch (IOException e) {
+                throw new TandemException("node " + opt.nodeId() + ": cannot write the backup: " + e, e);
+            }
+        }, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs()))), f);
+        return f.thenApply(h -> (Backup.Header) h);
+    }
+
+    /**
+     * The voter to hand leadership to: among the voters heard from within an election timeout
+     * (a down voter could never take over, and the transfer would hold proposals until it is
+     * aborted), the one with the highest match index; null if none is reachable.
+     */
+    private String transferTarget() {
+        long nowMs = clock.monotonicNanos() / 1_000_000;
+        long reachableMs = opt.tickMs() * opt.raft().electionTimeoutTicks();
+        return Autopilot.handoverTarget(opt.nodeId(), core.configuration(), core::matchIndex,
+                autopilot.silence(opt.nodeId(), core.configuration(), nowMs), autopilot::heardFrom, reachableMs);
+    }
+
+    private void requireLeaderForOperator() {
+        if (core == null || !core.isLeader()) {
+            String leader = core == null ? null : core.leaderId();
+            Endpoint address = leader == null ? null : addressOf(leader);
+            throw new NotLeaderException(opt.nodeId(), core == null ? 0 : core.term(),
+                    address == null ? null : address.toString());
+        }
     }
 
     @Override
@@ -815,24 +929,36 @@ public final class RaftNode implements AutoCloseable {
             return;
         }
         running = false;
-        NodeLoop l = loop;
-        if (l != null) {
-            if (l.inLoop()) {
-                stopOnLoop(null);
-            } else {
-                l.put(() -> stopOnLoop(null));
-                try {
-                    stopped.get(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    LOG.warn("node {}: the loop did not stop within 10 s: {}", opt.nodeId(), e.toString());
+        // Wait for the loop even if the caller is interrupted, and close the files with the flag
+        // clear: an interrupted thread's file I/O fails with ClosedByInterruptException.
+        boolean interrupted = Thread.interrupted();
+        try {
+            NodeLoop l = loop;
+            if (l != null) {
+                if (l.inLoop()) {
+                    stopOnLoop(null);
+                } else {
+                    l.put(() -> stopOnLoop(null));
+                    for (int attempt = 0; attempt < 3 && !stopped.isDone(); attempt++) {
+                        try {
+                            stopped.get(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                            LOG.warn("node {}: the loop did not stop within 10 s: {}", opt.nodeId(), e.toString());
+                            break;
+                        }
+                    }
                 }
+                l.stop();
             }
-            l.stop();
+            transport.close();
+            closeStorage();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        transport.close();
-        closeStorage();
     }
 
     private void closeStorage() {

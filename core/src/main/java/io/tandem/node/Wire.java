@@ -89,7 +89,28 @@ public final class Wire {
      * The operations of the client protocol. Kryo writes an enum as its ordinal, so new
      * operations are appended at the end only; reordering is a wire-format change.
      */
-    public enum ClientOp { STATUS, GET, PUT, DELETE, LIST, WATCH, WATCH_RENEW, WATCH_CANCEL, LOCKS, LEADERS }
+    public enum ClientOp {
+        STATUS, GET, PUT, DELETE, LIST, WATCH, WATCH_RENEW, WATCH_CANCEL, LOCKS, LEADERS,
+        /** The members, one line each: {@code id=.. role=voter|learner address=.. leader=true|false match=N silent-ms=N}. */
+        MEMBERS,
+        /** Remove the member {@code key} (on the leader; others answer with the leader's address). */
+        MEMBER_REMOVE,
+        /** Promote the learner {@code key} to voter (on the leader). */
+        MEMBER_PROMOTE,
+        /** Hand leadership to {@code key} ("" for the best reachable voter); text: the target. */
+        LEADER_TRANSFER,
+        /**
+         * Take a consistent backup on the node; text: {@code id=.. size=N index=N term=N}. The
+         * client then fetches it with SNAPSHOT_CHUNK.
+         */
+        SNAPSHOT,
+        /**
+         * Bytes of backup {@code key} from offset {@code fromRevision}, at most {@code limit}: one
+         * record whose value holds them and whose {@code version} is the backup's size. The node
+         * deletes its copy once the last byte was sent, or a minute after the last request.
+         */
+        SNAPSHOT_CHUNK
+    }
 
     /**
      * One client request; the node answers with exactly one {@link ClientResponse} carrying the
@@ -136,8 +157,10 @@ public final class Wire {
      * A task-queue request of the client protocol ({@code tandem task ...}), answered with one
      * {@link ClientResponse} whose {@code text} holds the result lines.
      *
-     * @param op     "list" (tasks of the queue), "dead" (its dead letters), "requeue" (a dead task)
-     * @param taskId requeue: the task; otherwise 0
+     * @param op     "list" (tasks of the queue), "dead" (its dead letters), "requeue" (a dead task),
+     *               "cancel" (a ready or delayed task), "purge" (one dead task, or all with taskId 0),
+     *               "queues" (every queue with its counts; {@code queue} is ignored)
+     * @param taskId requeue, cancel, purge: the task; otherwise 0
      * @param limit  list, dead: the most tasks to show (1..100000)
      */
     public record TaskRequest(long id, String replyTo, String op, String queue, long taskId, int limit) {

@@ -64,6 +64,39 @@ public final class ClientService implements AutoCloseable {
     private final RemoteWatches watches;
     private final BiFunction<LockKind, String, CompletableFuture<List<LockInfo>>> locks;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Clock clock;
+    private volatile Operator operator;
+    /** Backups taken for SNAPSHOT and not yet fetched whole, by id. */
+    private final java.util.concurrent.ConcurrentHashMap<String, BackupFile> backups =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong nextBackup = new java.util.concurrent.atomic.AtomicLong();
+    /** A backup not asked for in this long is deleted. */
+    static final long BACKUP_IDLE_MS = 60_000;
+    /** The most bytes one SNAPSHOT_CHUNK answer carries (well below the 8 MiB frame limit). */
+    static final int MAX_CHUNK_BYTES = 1 << 20;
+
+    /**
+     * What the operator commands reach beyond the data API: membership, leadership, backups. All
+     * calls are asynchronous and fail with the runtime's exceptions (NotLeaderException names the
+     * leader).
+     */
+    public interface Operator {
+        CompletableFuture<List<io.tandem.node.MemberInfo>> members();
+
+        CompletableFuture<Long> changeMembership(io.tandem.raft.ConfChange change);
+
+        CompletableFuture<String> transferLeadership(String target);
+
+        CompletableFuture<io.tandem.node.Backup.Header> backup(java.io.OutputStream out);
+    }
+
+    private record BackupFile(java.nio.file.Path path, long size, java.util.concurrent.atomic.AtomicLong touchedNanos) {
+    }
+
+    /** Enables MEMBERS, MEMBER_*, LEADER_TRANSFER and SNAPSHOT*; without it they fail. */
+    public void operator(Operator operator) {
+        this.operator = operator;
+    }
 
     /** More {@code name: value} lines appended to every STATUS answer (the node's time, ...). */
     public void statusExtension(Supplier<String> lines) {
@@ -79,6 +112,7 @@ public final class ClientService implements AutoCloseable {
         this.status = status;
         this.transport = transport;
         this.limits = limits;
+        this.clock = clock;
         this.watches = new RemoteWatches(nodeId, data, this::send, clock, limits.maxWatches(), limits.watchLeaseMs());
     }
 
@@ -98,6 +132,7 @@ public final class ClientService implements AutoCloseable {
             return;
         }
         watches.expireStale();
+        expireBackups();
         if (inFlight.incrementAndGet() > limits.maxInFlight()) {
             inFlight.decrementAndGet();
             send(replyTo, failure(req.id(), new OverloadedException("node " + nodeId + " is serving "
@@ -137,7 +172,119 @@ public final class ClientService implements AutoCloseable {
             case WATCH -> watches.start(req, replyTo);
             case WATCH_RENEW -> watches.renew(req, replyTo);
             case WATCH_CANCEL -> watches.cancel(req, replyTo);
+            case MEMBERS -> operator().members().thenApply(ms -> text(req.id(), membersText(ms)));
+            case MEMBER_REMOVE -> operator().changeMembership(io.tandem.raft.ConfChange.remove(req.key()))
+                    .thenApply(i -> text(req.id(), "proposed removal of " + req.key() + " at index " + i));
+            case MEMBER_PROMOTE -> operator().changeMembership(io.tandem.raft.ConfChange.promote(req.key()))
+                    .thenApply(i -> text(req.id(), "proposed promotion of " + req.key() + " at index " + i));
+            case LEADER_TRANSFER -> operator().transferLeadership(req.key().isEmpty() ? null : req.key())
+                    .thenApply(to -> text(req.id(), to));
+            case SNAPSHOT -> startBackup(req.id());
+            case SNAPSHOT_CHUNK -> backupChunk(req);
         };
+    }
+
+    private Operator operator() {
+        Operator op = operator;
+        if (op == null) {
+            throw new InvalidArgumentException("node " + nodeId + " does not serve operator requests");
+        }
+        return op;
+    }
+
+    static String membersText(List<io.tandem.node.MemberInfo> members) {
+        StringBuilder b = new StringBuilder();
+        for (io.tandem.node.MemberInfo m : members) {
+            b.append("id=").append(m.id()).append(" role=").append(m.voter() ? "voter" : "learner")
+                    .append(" address=").append(m.address()).append(" leader=").append(m.leader())
+                    .append(" match=").append(m.matchIndex()).append(" silent-ms=").append(m.silentMs()).append('\n');
+        }
+        return b.toString();
+    }
+
+    private CompletableFuture<ClientResponse> startBackup(long requestId) {
+        java.nio.file.Path file;
+        java.io.OutputStream out;
+        try {
+            file = java.nio.file.Files.createTempFile("tandem-backup-" + nodeId + "-", ".tbk");
+            out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file));
+        } catch (java.io.IOException e) {
+            throw new TandemException("node " + nodeId + ": cannot create a temporary file for the backup: " + e
+                    + "; check the free space of java.io.tmpdir", e);
+        }
+        return operator().backup(out).handle((h, error) -> {
+            try {
+                out.close();
+                if (error != null) {
+                    java.nio.file.Files.deleteIfExists(file);
+                    throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+                }
+                String id = Long.toHexString(nextBackup.incrementAndGet()) + "-" + Long.toHexString(
+                        clock.monotonicNanos());
+                long size = java.nio.file.Files.size(file);
+                backups.put(id, new BackupFile(file, size, new java.util.concurrent.atomic.AtomicLong(
+                        clock.monotonicNanos())));
+                LOG.info("node {}: backup {} taken at index {} term {} ({} bytes)", nodeId, id, h.index(), h.term(),
+                        size);
+                return text(requestId, "id=" + id + " size=" + size + " index=" + h.index() + " term=" + h.term());
+            } catch (java.io.IOException e) {
+                throw new CompletionException(new TandemException("node " + nodeId + ": cannot write the backup: "
+                        + e, e));
+            }
+        });
+    }
+
+    private CompletableFuture<ClientResponse> backupChunk(ClientRequest req) {
+        BackupFile f = backups.get(req.key());
+        if (f == null) {
+            throw new io.tandem.NotFoundException("node " + nodeId + " holds no backup '" + req.key() + "' (unused"
+                    + " backups are deleted after " + BACKUP_IDLE_MS / 1000 + " s); start again");
+        }
+        f.touchedNanos().set(clock.monotonicNanos());
+        long offset = req.fromRevision();
+        int max = Math.max(1, Math.min(MAX_CHUNK_BYTES, req.limit()));
+        if (offset < 0 || offset > f.size()) {
+            throw new InvalidArgumentException("offset " + offset + " is outside backup " + req.key() + " of "
+                    + f.size() + " bytes");
+        }
+        byte[] bytes = new byte[(int) Math.min(max, f.size() - offset)];
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f.path())) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, offset + buf.position()) < 0) {
+                    throw new java.io.EOFException("backup file ends early");
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new TandemException("node " + nodeId + ": cannot read backup " + req.key() + ": " + e, e);
+        }
+        if (offset + bytes.length >= f.size()) {
+            dropBackup(req.key());
+        }
+        return CompletableFuture.completedFuture(new ClientResponse(req.id(), true, "",
+                List.of(new ClientRecord(req.key(), bytes, f.size(), 0, offset, 0)), 0, ""));
+    }
+
+    private void expireBackups() {
+        long now = clock.monotonicNanos();
+        for (var e : backups.entrySet()) {
+            if (now - e.getValue().touchedNanos().get() > BACKUP_IDLE_MS * 1_000_000) {
+                LOG.info("node {}: backup {} was not fetched for {} s; deleted", nodeId, e.getKey(),
+                        BACKUP_IDLE_MS / 1000);
+                dropBackup(e.getKey());
+            }
+        }
+    }
+
+    private void dropBackup(String id) {
+        BackupFile f = backups.remove(id);
+        if (f != null) {
+            try {
+                java.nio.file.Files.deleteIfExists(f.path());
+            } catch (java.io.IOException e) {
+                LOG.warn("node {}: cannot delete backup file {}: {}", nodeId, f.path(), e.toString());
+            }
+        }
     }
 
     private CompletableFuture<String> locksText(String prefix, boolean elections) {
@@ -216,5 +363,8 @@ public final class ClientService implements AutoCloseable {
     @Override
     public void close() {
         watches.close();
+        for (String id : List.copyOf(backups.keySet())) {
+            dropBackup(id);
+        }
     }
 }

@@ -64,7 +64,10 @@ public final class RemoteClient implements AutoCloseable {
     private final ConcurrentHashMap<Long, CompletableFuture<ClientResponse>> pending = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Consumer<ClientWatchEvent>> watches = new ConcurrentHashMap<>();
 
-    private RemoteClient(Endpoint node, Duration timeout, NettyTransport transport) {
+    private final boolean tls;
+
+    private RemoteClient(Endpoint node, Duration timeout, NettyTransport transport, boolean tls) {
+        this.tls = tls;
         this.node = node;
         this.timeout = timeout;
         this.transport = transport;
@@ -81,16 +84,30 @@ public final class RemoteClient implements AutoCloseable {
      */
     public static RemoteClient connect(Endpoint node, String clusterName, byte[] clusterSecret, String localHost,
                                        Duration timeout) {
+        return connect(node, clusterName, clusterSecret, localHost, timeout, null);
+    }
+
+    /**
+     * {@link #connect(Endpoint, String, byte[], String, Duration)} over TLS when {@code tls} is not
+     * null. The client presents its certificate in both directions (the node connects back to it),
+     * so a TLS cluster needs a client certificate signed by a CA the nodes trust.
+     */
+    public static RemoteClient connect(Endpoint node, String clusterName, byte[] clusterSecret, String localHost,
+                                       Duration timeout, io.tandem.transport.TlsConfig tls) {
         String host = localHost != null ? localHost : localAddressFor(node);
         TransportConfig config;
         try {
-            config = TransportConfig.builder().clusterName(clusterName).nodeId(newClientId())
+            TransportConfig.Builder b = TransportConfig.builder().clusterName(clusterName).nodeId(newClientId())
                     .bind(Endpoint.of(host, 0)).clusterSecret(clusterSecret).registrations(Wire.registrations())
-                    .ioThreads(1).build();
+                    .ioThreads(1);
+            if (tls != null) {
+                b.tls(tls);
+            }
+            config = b.build();
         } catch (IllegalArgumentException e) {
             throw new InvalidArgumentException(e.getMessage());
         }
-        return new RemoteClient(node, timeout, new NettyTransport(config));
+        return new RemoteClient(node, timeout, new NettyTransport(config), tls != null);
     }
 
     private static String newClientId() {
@@ -202,12 +219,16 @@ public final class RemoteClient implements AutoCloseable {
                     + " --cluster-name)");
         }
         if (count(now, UNFINISHED) > count(before, UNFINISHED)) {
-            throw new TandemException("the handshake with node " + node + " did not complete: it may use TLS, which"
-                    + " this client does not speak, or it is not a Tandem node");
+            throw new UnreachableException(tls
+                    ? "the TLS handshake with node " + node + " failed: check that --cacert holds the CA that signed"
+                    + " the node's certificate, that --cert/--key are signed by a CA the node trusts, and that the"
+                    + " node's certificate names the host dialled (or pass --insecure-skip-hostname-verify)"
+                    : "the handshake with node " + node + " did not complete: it may use TLS (pass --cacert, --cert"
+                    + " and --key), or it is not a Tandem node");
         }
         if (now.drops(node) > before.drops(node)) {
-            throw new TandemException("cannot reach node " + node + ": the connection failed before the request was"
-                    + " sent; is a Tandem node listening there?");
+            throw new UnreachableException("cannot reach node " + node + ": the connection failed before the request"
+                    + " was sent; is a Tandem node listening there?");
         }
     }
 

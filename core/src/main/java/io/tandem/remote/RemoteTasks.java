@@ -36,9 +36,15 @@ public final class RemoteTasks {
     private final int maxInFlight;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    public RemoteTasks(String nodeId, Function<String, TaskQueue> queues, Transport transport, int maxInFlight) {
+    private final java.util.function.Supplier<CompletableFuture<List<String>>> queueNames;
+
+    /** @param queueNames every queue with tasks, workers or schedules (a linearizable read) */
+    public RemoteTasks(String nodeId, Function<String, TaskQueue> queues,
+                       java.util.function.Supplier<CompletableFuture<List<String>>> queueNames, Transport transport,
+                       int maxInFlight) {
         this.nodeId = nodeId;
         this.queues = queues;
+        this.queueNames = queueNames;
         this.transport = transport;
         this.maxInFlight = maxInFlight;
     }
@@ -73,6 +79,9 @@ public final class RemoteTasks {
     }
 
     private CompletableFuture<String> dispatch(Wire.TaskRequest req) {
+        if ("queues".equals(req.op())) {
+            return queueNames.get().thenCompose(this::queuesText);
+        }
         if (req.queue() == null || req.queue().isEmpty()) {
             throw new InvalidArgumentException("a task request needs a queue name");
         }
@@ -84,8 +93,13 @@ public final class RemoteTasks {
                     + q.name() + "; it is ready with a fresh attempt count");
             case "schedules" -> existing(q).thenCompose(x -> q.schedulesAsync())
                     .thenApply(list -> renderSchedules(q.name(), list, req.limit()));
+            case "cancel" -> q.cancelAsync(req.taskId()).thenApply(done -> done ? "cancelled task " + req.taskId()
+                    + " of queue " + q.name() : "task " + req.taskId() + " of queue " + q.name() + " was not"
+                    + " cancelled: it is claimed by a worker or finished already");
+            case "purge" -> existing(q).thenCompose(x -> q.purgeDeadAsync(req.taskId())).thenApply(n -> "purged " + n
+                    + " dead task" + (n == 1 ? "" : "s") + " of queue " + q.name());
             default -> throw new InvalidArgumentException("unknown task operation '" + req.op()
-                    + "'; use list, dead, requeue or schedules");
+                    + "'; use list, dead, requeue, cancel, purge, schedules or queues");
         };
     }
 
@@ -99,6 +113,23 @@ public final class RemoteTasks {
 
     private static CompletableFuture<String> listing(TaskQueue q, TaskState state, int limit) {
         return q.listAsync(state, limit).thenCombine(q.statsAsync(), (tasks, stats) -> render(tasks, stats, limit));
+    }
+
+    /** One line per queue: {@code name ready=N delayed=N claimed=N dead=N completed=N cancelled=N workers=N schedules=N}. */
+    private CompletableFuture<String> queuesText(List<String> names) {
+        List<CompletableFuture<QueueStats>> stats = names.stream().map(n -> queues.apply(n).statsAsync()).toList();
+        return CompletableFuture.allOf(stats.toArray(new CompletableFuture[0])).thenApply(v -> {
+            StringBuilder b = new StringBuilder();
+            for (CompletableFuture<QueueStats> f : stats) {
+                QueueStats s = f.join();
+                b.append(s.queue()).append(" ready=").append(s.ready()).append(" delayed=").append(s.delayed())
+                        .append(" claimed=").append(s.claimed()).append(" dead=").append(s.dead())
+                        .append(" completed=").append(s.completed()).append(" cancelled=").append(s.cancelled())
+                        .append(" workers=").append(s.workerSlots()).append(" schedules=").append(s.schedules())
+                        .append('\n');
+            }
+            return b.toString();
+        });
     }
 
     static String render(List<TaskStatus> tasks, QueueStats s, int limit) {

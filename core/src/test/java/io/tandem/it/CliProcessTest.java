@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tandem.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -111,9 +113,9 @@ class CliProcessTest {
         assertEquals(0, put.code(), put.err());
         written.add("orders/42");
         for (String id : nodes.ports.keySet()) {
-            Result get = kv(id, "get", "orders/42");
+            Result get = kv(id, "get", "orders/42", "--print-value-only");
             assertEquals(0, get.code(), get.err());
-            assertEquals("paid\n", get.out(), "linearizable read through " + id);
+            assertEquals("paid", get.out(), "linearizable read through " + id);
         }
         Result conflict = kv("n3", "put", "orders/42", "lost", "--if-version", "7");
         assertEquals(1, conflict.code());
@@ -166,6 +168,86 @@ class CliProcessTest {
 
     @Test
     @Order(5)
+    void jsonOutputParsesBackAndCarriesVersionsForCompareAndSet() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        byte[] tricky = "a=b\nsecond line \"quoted\"".getBytes(StandardCharsets.UTF_8);
+        Result put = cliIn(tricky, "kv", "put", "json/x=y", "-", "-o", "json", "--endpoints", nodes.address("n1"),
+                "--cluster-secret", NodeProcesses.SECRET, "--cluster-name", NodeProcesses.CLUSTER);
+        assertEquals(0, put.code(), put.err());
+        written.add("json/x=y");
+        JsonNode written1 = json.readTree(put.out());
+        assertEquals("json/x=y", written1.get("key").asText());
+        assertEquals(new String(tricky, StandardCharsets.UTF_8), written1.get("value").asText(), "value from stdin");
+        long version = written1.get("version").asLong();
+
+        JsonNode got = json.readTree(kv("n2", "get", "json/x=y", "-o", "json").out());
+        assertEquals(version, got.get("version").asLong());
+        assertEquals(written1.get("modRevision").asLong(), got.get("modRevision").asLong());
+        assertTrue(java.util.Arrays.equals(tricky, java.util.Base64.getDecoder().decode(got.get("valueBase64")
+                .asText())), "the exact bytes travel in base64");
+        Result cas = kv("n3", "put", "json/x=y", "next", "--if-version", String.valueOf(version));
+        assertEquals(0, cas.code(), "compare-and-set with the version read from JSON: " + cas.err());
+
+        Result table = kv("n1", "list", "json/");
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("\"json/x=y\"") && l.endsWith("next")),
+                "a key holding '=' is quoted, so the line splits unambiguously: " + table.out());
+        JsonNode list = json.readTree(kv("n1", "list", "json/", "-o", "json").out());
+        assertEquals(1, list.get("count").asInt());
+        assertEquals("next", list.get("records").get(0).get("value").asText());
+        assertTrue(list.get("revision").asLong() >= got.get("modRevision").asLong());
+
+        JsonNode status = json.readTree(cli("status", "-o", "json", "--endpoints", nodes.address("n2"),
+                "--cluster-secret", NodeProcesses.SECRET, "--cluster-name", NodeProcesses.CLUSTER).out());
+        assertEquals("n2", status.get("node").asText());
+        assertTrue(status.get("ready").asBoolean(), status.toString());
+        assertEquals("n1,n2,n3", status.get("voters").asText());
+
+        JsonNode members = json.readTree(admin("n3", "member", "list", "-o", "json").out());
+        assertEquals(3, members.size(), members.toString());
+        long leaders = 0;
+        for (JsonNode m : members) {
+            assertEquals("voter", m.get("role").asText());
+            assertEquals(nodes.address(m.get("id").asText()), m.get("address").asText());
+            leaders += m.get("leader").asBoolean() ? 1 : 0;
+        }
+        assertEquals(1, leaders, members.toString());
+    }
+
+    @Test
+    @Order(6)
+    void statusExitCodeFailoverLeaderTransferTasksAndSnapshotSave() throws Exception {
+        assertEquals(0, status("n1").code(), "a ready node: exit 0");
+        int dead = LocalCluster.freePort();
+        Result failover = cli("kv", "get", "first", "--print-value-only", "--endpoints", "127.0.0.1:" + dead + ","
+                + nodes.address("n2"), "--cluster-secret", NodeProcesses.SECRET, "--cluster-name",
+                NodeProcesses.CLUSTER);
+        assertEquals(0, failover.code(), failover.err());
+        assertEquals("hello", failover.out(), "the dead first endpoint is skipped");
+
+        String before = awaitAgreedLeader(nodes.ports.keySet());
+        String target = nodes.ports.keySet().stream().filter(id -> !id.equals(before)).findFirst().orElseThrow();
+        String other = nodes.ports.keySet().stream().filter(id -> !id.equals(before) && !id.equals(target))
+                .findFirst().orElseThrow();
+        Result transfer = admin(other, "leader", "transfer", target);
+        assertEquals(0, transfer.code(), transfer.err());
+        assertEquals("leadership moved from " + before + " to " + target + "\n", transfer.out());
+        assertEquals(target, awaitAgreedLeader(nodes.ports.keySet()));
+
+        Result queues = admin("n1", "task", "queues");
+        assertEquals(0, queues.code(), queues.err());
+        assertEquals("# no queues\n", queues.out());
+
+        Path backup = dir.resolve("cluster.tbk");
+        Result save = admin("n2", "snapshot", "save", backup.toString());
+        assertEquals(0, save.code(), save.err());
+        assertTrue(save.out().startsWith("saved backup at index "), save.out());
+        Result info = cli("snapshot", "status", backup.toString(), "-o", "json");
+        assertEquals(0, info.code(), info.err());
+        assertEquals("[\"n1\",\"n2\",\"n3\"]", new ObjectMapper().readTree(info.out()).get("members").toString());
+    }
+
+    @Test
+    @Order(7)
     void killingTheLeaderProcessLosesNothingAndSurvivorsKeepServing() throws Exception {
         for (int i = 0; i < 20; i++) {
             assertEquals(0, kv("n" + (1 + i % 3), "put", "k" + i, "v" + i).code());
@@ -200,9 +282,9 @@ class CliProcessTest {
                 Result get = kv(id, "get", key);
                 assertEquals(0, get.code(), key + " through " + id + ": " + get.err());
             }
-            assertEquals("still-here\n", kv(id, "get", "after-kill").out(), id);
+            assertEquals("still-here", kv(id, "get", "after-kill", "--print-value-only").out(), id);
         }
-        assertEquals("v19\n", kv(watcher, "get", "k19", "--stale").out());
+        assertEquals("v19", kv(watcher, "get", "k19", "--stale", "--print-value-only").out());
         assertEquals(0, kv(watcher, "put", "after-kill-2", "also-writable").code(), "write through " + watcher);
         Result w = watch.get(30, TimeUnit.SECONDS);
         assertEquals(0, w.code(), w.err());
@@ -210,7 +292,68 @@ class CliProcessTest {
         assertTrue(!nodes.isAlive(leader), "the old leader stays dead");
     }
 
+    @Test
+    @Order(8)
+    void aSavedSnapshotRestoresIntoAFreshClusterWithEveryKey() throws Exception {
+        String survivor = nodes.ports.keySet().stream().filter(nodes::isAlive).findFirst().orElseThrow();
+        Path backup = dir.resolve("before-restore.tbk");
+        assertEquals(0, admin(survivor, "snapshot", "save", backup.toString()).code());
+        Map<String, String> expected = new java.util.TreeMap<>();
+        for (String key : written) {
+            Result get = kv(survivor, "get", key, "--print-value-only");
+            assertEquals(0, get.code(), key + ": " + get.err());
+            expected.put(key, get.out());
+        }
+        Path freshRoot = dir.resolve("restored");
+        Files.createDirectories(freshRoot);
+        try (NodeProcesses fresh = new NodeProcesses(freshRoot, 3)) {
+            List<String> initial = new ArrayList<>();
+            fresh.ports.keySet().forEach(id -> initial.add(id + "=" + fresh.address(id)));
+            for (String id : fresh.ports.keySet()) {
+                Result r = cli("snapshot", "restore", backup.toString(), "--data-dir", freshRoot.resolve(id).toString(),
+                        "--node-id", id, "--initial-cluster", String.join(",", initial));
+                assertEquals(0, r.code(), r.err());
+            }
+            Result again = cli("snapshot", "restore", backup.toString(), "--data-dir", freshRoot.resolve("n1")
+                    .toString(), "--node-id", "n1", "--initial-cluster", String.join(",", initial));
+            assertEquals(1, again.code());
+            assertTrue(again.err().contains("is not empty"), again.err());
+            fresh.startAll();
+            String all = String.join(",", fresh.ports.keySet().stream().map(fresh::address).toList());
+            for (Map.Entry<String, String> e : expected.entrySet()) {
+                Result get = await(Duration.ofSeconds(60), e.getKey() + " in the restored cluster", () ->
+                        Optional.of(cli("kv", "get", e.getKey(), "--print-value-only", "--endpoints", all,
+                                "--cluster-secret", NodeProcesses.SECRET, "--cluster-name", NodeProcesses.CLUSTER))
+                                .filter(Result::ok));
+                assertEquals(e.getValue(), get.out(), e.getKey());
+            }
+            Result put = cli("kv", "put", "after-restore", "yes", "--endpoints", all, "--cluster-secret",
+                    NodeProcesses.SECRET, "--cluster-name", NodeProcesses.CLUSTER);
+            assertEquals(0, put.code(), "the restored cluster takes writes: " + put.err());
+            System.out.printf("restored %d keys from a %d-byte backup into a fresh 3-process cluster%n",
+                    expected.size(), Files.size(backup));
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    private Result admin(String node, String... args) {
+        List<String> argv = new ArrayList<>(List.of(args));
+        argv.addAll(List.of("--endpoints", nodes.address(node), "--cluster-secret", NodeProcesses.SECRET,
+                "--cluster-name", NodeProcesses.CLUSTER));
+        return cli(argv.toArray(new String[0]));
+    }
+
+    private static Result cliIn(byte[] stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Main.run(args, ENV, new java.io.ByteArrayInputStream(stdin), o, e);
+        }
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
 
     private Result kv(String node, String... args) {
         List<String> argv = new ArrayList<>(List.of("kv"));

@@ -84,6 +84,31 @@ class InputValidationTest {
     }
 
     @Test
+    void misspeltSettingsAreErrorsNamingTheNearestValidKey(@TempDir Path dir) throws Exception {
+        Properties typo = new Properties();
+        typo.setProperty("tandem.nodeid", "n1");
+        rejects("unknown setting 'tandem.nodeid' in properties; did you mean 'tandem.node-id'?",
+                () -> TandemConfig.fromProperties(typo, Map.of()));
+        java.nio.file.Path file = dir.resolve("node.properties");
+        java.nio.file.Files.writeString(file, "tandem.node-id=n1\ntandem.sesion-timeout-ms=3000\nother.key=1\n");
+        rejects("unknown setting 'tandem.sesion-timeout-ms' in config file " + file.toAbsolutePath()
+                + "; did you mean 'tandem.session-timeout-ms'?", () -> TandemConfig.fromFile(file, Map.of()));
+        rejects("unknown environment variable TANDEM_CLUSTER_SECRT; did you mean TANDEM_CLUSTER_SECRET?",
+                () -> TandemConfig.fromProperties(new Properties(), Map.of("TANDEM_CLUSTER_SECRT", "x")));
+        // The CLI's variables may share the shell with a node; keys outside tandem.* are not ours.
+        TandemConfig.fromProperties(new Properties(), Map.of("TANDEM_ENDPOINTS", "127.0.0.1:1", "PATH", "/bin"));
+        rejects("tandem.tls-mutual must be true or false, got 'yes'", () -> TandemConfig.fromProperties(
+                new Properties(), Map.of("TANDEM_TLS_MUTUAL", "yes")));
+    }
+
+    @Test
+    void everyExceptionAUserCanSeeIsATandemException() {
+        assertTrue(io.tandem.TandemException.class.isAssignableFrom(io.tandem.transport.TransportException.class));
+        assertTrue(io.tandem.TandemException.class.isAssignableFrom(io.tandem.storage.StorageException.class));
+        assertTrue(io.tandem.TandemException.class.isAssignableFrom(io.tandem.storage.CorruptLogException.class));
+    }
+
+    @Test
     void dataArgumentsAreChecked() {
         DataStore data = node.data();
         rejects("key must be a non-empty string", () -> data.write(null, "v"));

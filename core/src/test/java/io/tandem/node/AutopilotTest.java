@@ -116,4 +116,40 @@ class AutopilotTest {
         assertEquals(ConfChange.remove("old"), d.change());
         assertTrue(pilot.recentDecisions().get(0).startsWith("remove learner old"));
     }
+
+    @Test
+    void aLearnerJustAddedIsNotCondemnedForSilenceBeforeItJoined() {
+        // The leader took office at 0 and has been deciding since; at 233 s a learner is added and
+        // has not answered yet 130 ms later. Silence counts from when it became a member.
+        Configuration before = cfg("n1,n2,n3", "");
+        hearAll(before, 0);
+        decide(before, 0);
+        Configuration after = cfg("n1,n2,n3", "limits");
+        for (long now = 1_000; now < 233_000; now += 1_000) {
+            hearAll(before, now);
+            decide(now < 233_000 ? before : after, now);
+        }
+        hearAll(before, 233_000);
+        assertEquals(Optional.empty(), decide(after, 233_000), "added now");
+        hearAll(before, 233_130);
+        assertEquals(Optional.empty(), decide(after, 233_130), "130 ms later, not yet heard: still fine");
+        hearAll(before, 243_000);
+        Autopilot.Decision d = decide(after, 243_000).orElseThrow();
+        assertEquals(ConfChange.remove("limits"), d.change(), "silent for the whole dead-server time since it was"
+                + " added: removed");
+        assertTrue(d.reason().contains("unheard for 10000 ms"), d.reason());
+    }
+
+    @Test
+    void leadershipIsHandedToAReachableVoterEvenIfADownOneHasTheLongerLog() {
+        Configuration c = cfg("n1,n2,n3", "n4");
+        Map<String, Long> matches = Map.of("n2", 120L, "n3", 100L, "n4", 130L);
+        // n2 has the longest log but went down 5 s ago; n3 answered 20 ms ago; n4 is a learner.
+        Map<String, Long> silence = Map.of("n2", 5_000L, "n3", 20L, "n4", 10L);
+        assertEquals("n3", Autopilot.handoverTarget("n1", c, matches::get, silence, id -> true, 200));
+        assertEquals("n2", Autopilot.handoverTarget("n1", c, matches::get, Map.of("n2", 30L, "n3", 20L),
+                id -> true, 200), "both reachable: the longer log wins");
+        assertEquals(null, Autopilot.handoverTarget("n1", c, matches::get, silence, id -> !id.equals("n3"), 200),
+                "never heard from counts as unreachable");
+    }
 }
