@@ -362,8 +362,10 @@ class CronSchedulesTest {
     void aSnapshotWithoutTheCronSectionStillReads() throws IOException {
         run(1000, new TaskCommand.PutSchedule("q", "i", "job", new byte[0], 1000, 0, 1, 0, 0, 0));
         byte[] snap = snapshot(sm);
-        // The byte before the end is the cron marker (1), then i32 0 schedules: cut both off.
-        byte[] old = java.util.Arrays.copyOf(snap, snap.length - 5);
+        // A snapshot written before cron schedules (state snapshot version 1) ends before the cron
+        // marker (1) and its i32 0 schedules, and has no i32 cluster version after them: cut all three off.
+        byte[] old = java.util.Arrays.copyOf(snap, snap.length - 9);
+        old[0] = 1;
         StateMachine restored = newMachine();
         restored.restore(new ByteArrayInputStream(old));
         assertEquals(1, restored.schedules("q").size());
