@@ -97,7 +97,9 @@ public final class RemoteClient implements AutoCloseable {
         String host = localHost != null ? localHost : localAddressFor(node);
         TransportConfig config;
         try {
-            TransportConfig.Builder b = TransportConfig.builder().clusterName(clusterName).nodeId(newClientId())
+            // Under TLS the node checks that the client's certificate names the id it claims.
+            String id = tls == null ? newClientId() : tls.certificateName();
+            TransportConfig.Builder b = TransportConfig.builder().clusterName(clusterName).nodeId(id)
                     .bind(Endpoint.of(host, 0)).clusterSecret(clusterSecret).registrations(Wire.registrations())
                     .ioThreads(1);
             if (tls != null) {
@@ -213,6 +215,11 @@ public final class RemoteClient implements AutoCloseable {
      */
     private void failIfRefusedOrDropped(TransportStats before) {
         TransportStats now = transport.stats();
+        if (now.rejections(RejectReason.CERTIFICATE_MISMATCH) > before.rejections(RejectReason.CERTIFICATE_MISMATCH)) {
+            throw new TandemException("node " + node + " presented a certificate that does not name its node id; each"
+                    + " node's certificate must carry its node id as CN or subject alternative name (or the nodes must"
+                    + " set tls.allowedPeerNames); see docs/security.md");
+        }
         if (count(now, SECRET_OR_NAME) > count(before, SECRET_OR_NAME)) {
             throw new TandemException("node " + node + " refused the handshake: the cluster secret or the cluster"
                     + " name does not match the cluster's (check --cluster-secret / TANDEM_CLUSTER_SECRET and"

@@ -35,7 +35,8 @@ class CliTlsProcessTest {
     @Test
     void theCliTalksToAMutualTlsNodeAndSaysWhatIsMissingOtherwise(@TempDir Path dir) throws Exception {
         TestCertificates.Authority ca = TestCertificates.authority(dir, "cluster");
-        TlsConfig.Builder node = TestCertificates.loopbackNode(ca, dir, "node", ca);
+        // A node's certificate names its node id (docs/security.md 4.1).
+        TlsConfig.Builder node = TestCertificates.loopbackNode(ca, dir, "n1", ca);
         TlsConfig nodeTls = node.build();
         TlsConfig cliTls = TestCertificates.loopbackNode(ca, dir, "cli", ca).build();
         TestCertificates.Authority other = TestCertificates.authority(dir, "other");

@@ -55,6 +55,20 @@ final class PeerCertificates {
                 + " tls.allowedPeerNames for a shared certificate";
     }
 
+    /** The subject's first CN, or {@code null}. */
+    static String commonName(X509Certificate cert) {
+        try {
+            for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return String.valueOf(rdn.getValue());
+                }
+            }
+        } catch (InvalidNameException e) {
+            return null; // an unparseable subject has no usable CN; alternative names may still serve
+        }
+        return null;
+    }
+
     /** The subject's CN values and the DNS, URI and IP subject alternative names. */
     static Set<String> namesOf(X509Certificate cert) {
         Set<String> names = new TreeSet<>();

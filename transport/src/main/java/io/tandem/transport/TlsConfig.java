@@ -74,6 +74,33 @@ public final class TlsConfig {
         return verifyHostname;
     }
 
+    /**
+     * The name this certificate proves: the subject's CN, else its first alternative name. A
+     * client that is not a node (the CLI) uses it as its id, since peers check that the
+     * certificate names the id (see {@link #allowedPeerNames()}).
+     *
+     * @throws IllegalArgumentException if the chain file holds no readable certificate
+     */
+    public String certificateName() {
+        try (java.io.InputStream in = Files.newInputStream(certificateChain)) {
+            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate)
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+            java.util.Set<String> names = PeerCertificates.namesOf(cert);
+            String cn = PeerCertificates.commonName(cert);
+            if (cn != null) {
+                return cn;
+            }
+            if (names.isEmpty()) {
+                throw new IllegalArgumentException("tls.certificateChain " + certificateChain + ": the certificate"
+                        + " names nothing (no CN, no alternative name)");
+            }
+            return names.iterator().next();
+        } catch (java.io.IOException | java.security.cert.CertificateException e) {
+            throw new IllegalArgumentException("tls.certificateChain " + certificateChain + " cannot be read as a PEM"
+                    + " certificate: " + e.getMessage(), e);
+        }
+    }
+
     /** Certificate names accepted for any node; empty (the default) binds each node id to its own certificate. */
     public java.util.Set<String> allowedPeerNames() {
         return allowedPeerNames;
