@@ -10,6 +10,7 @@ import io.tandem.lock.StaleTokenException;
 import io.tandem.data.Record;
 import io.tandem.node.NodeStatus;
 import io.tandem.raft.Role;
+import io.tandem.transport.TransportException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -20,12 +21,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -193,28 +195,10 @@ public final class Main {
     private static int demo(PrintStream out) throws Exception {
         Path dir = Files.createTempDirectory("tandem-demo-");
         List<String> ids = List.of("n1", "n2", "n3");
-        List<String> seeds = new ArrayList<>();
-        Map<String, Integer> ports = new LinkedHashMap<>();
-        for (String id : ids) {
-            int port = freePort();
-            ports.put(id, port);
-            seeds.add("127.0.0.1:" + port);
-        }
         out.println("== Tandem demo: three nodes on loopback, data under " + dir);
         Map<String, Tandem> nodes = new LinkedHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(ids.size());
         try {
-            List<CompletableFuture<Tandem>> starting = new ArrayList<>();
-            for (String id : ids) {
-                TandemConfig cfg = Tandem.builder().nodeId(id).bind("127.0.0.1:" + ports.get(id)).seeds(seeds)
-                        .dataDir(dir.resolve(id)).clusterName("demo").clusterSecret("demo-secret-not-for-production")
-                        .sessionTimeout(Duration.ofSeconds(2)).sessionSafetyMargin(Duration.ofMillis(600)).build();
-                starting.add(CompletableFuture.supplyAsync(() -> Tandem.start(cfg), pool));
-            }
-            for (CompletableFuture<Tandem> f : starting) {
-                Tandem t = f.get();
-                nodes.put(t.nodeId(), t);
-            }
+            startDemoFounders(ids, dir, nodes, out);
             String leader = awaitLeader(nodes, out);
             out.println("-- cluster formed: voters " + nodes.get("n1").status().voters() + ", leader " + leader);
 
@@ -285,7 +269,6 @@ public final class Main {
             for (Tandem t : nodes.values()) {
                 t.close();
             }
-            pool.shutdown();
             deleteTree(dir);
         }
     }
@@ -326,6 +309,45 @@ public final class Main {
             Thread.sleep(20);
         }
         throw new TandemException("no leader elected within 10 s");
+    }
+
+    /**
+     * Starts the three founders on free loopback ports. The seed list must name the ports before the
+     * nodes bind them, so another process can take one in between: then all start over on new ports.
+     */
+    private static void startDemoFounders(List<String> ids, Path dir, Map<String, Tandem> nodes, PrintStream out)
+            throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            Set<Integer> ports = new LinkedHashSet<>();
+            while (ports.size() < ids.size()) {
+                ports.add(freePort()); // a set: two probes may return the same port
+            }
+            List<String> seeds = ports.stream().map(p -> "127.0.0.1:" + p).toList();
+            try {
+                for (int i = 0; i < ids.size(); i++) {
+                    String id = ids.get(i);
+                    if (Files.exists(dir.resolve(id))) {
+                        deleteTree(dir.resolve(id)); // an earlier attempt's founder must not come back
+                    }
+                    nodes.put(id, Tandem.startAsync(Tandem.builder().nodeId(id).bind(seeds.get(i)).seeds(seeds)
+                            .dataDir(dir.resolve(id)).clusterName("demo").clusterSecret("demo-secret-not-for-production")
+                            .sessionTimeout(Duration.ofSeconds(2)).sessionSafetyMargin(Duration.ofMillis(600))
+                            .build())); // returns once bound
+                }
+            } catch (TransportException e) {
+                nodes.values().forEach(Tandem::close);
+                nodes.clear();
+                if (attempt == 3) {
+                    throw e;
+                }
+                out.println("-- " + e.getMessage() + "; starting over on other ports");
+                continue;
+            }
+            for (Tandem t : nodes.values()) {
+                t.ready().get(t.config().requestTimeout().toMillis() * 20, TimeUnit.MILLISECONDS); // as Tandem.start
+            }
+            return;
+        }
     }
 
     private static int freePort() throws IOException {

@@ -1,12 +1,12 @@
 package io.tandem.cli;
 
+import io.tandem.testing.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -79,10 +79,7 @@ class MainTest {
 
     @Test
     void theSecretFromTheEnvironmentIsUsedAndANodeThatIsNotThereFailsFast() throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort(); // closed again: nothing listens there
-        }
+        int port = TestPorts.next(); // nothing listens there, and no other test will bind it
         long started = System.nanoTime();
         Result r = run(Map.of("TANDEM_CLUSTER_SECRET", SECRET), "kv", "get", "k", "--node", "127.0.0.1:" + port);
         long ms = (System.nanoTime() - started) / 1_000_000;

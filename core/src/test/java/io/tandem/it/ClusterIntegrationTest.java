@@ -1,5 +1,6 @@
 package io.tandem.it;
 
+import io.tandem.testing.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -189,9 +190,9 @@ class ClusterIntegrationTest {
 
     @Test
     void foundersWithDifferentSeedListsRefuseToFormACluster() throws Exception {
-        int p1 = LocalCluster.freePort();
-        int p2 = LocalCluster.freePort();
-        int p3 = LocalCluster.freePort();
+        int p1 = TestPorts.next();
+        int p2 = TestPorts.next();
+        int p3 = TestPorts.next();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> Tandem.builder().nodeId("n1")

@@ -3,14 +3,16 @@ package io.tandem.it;
 import io.tandem.Tandem;
 import io.tandem.TandemConfig;
 import java.io.IOException;
-import java.net.ServerSocket;
+import io.tandem.testing.TestPorts;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
@@ -30,27 +32,22 @@ final class LocalCluster implements AutoCloseable {
     LocalCluster(Path root, int founders) throws IOException {
         this.root = root;
         for (int i = 1; i <= founders; i++) {
-            String id = "n" + i;
-            ports.put(id, freePort());
+            ports.put("n" + i, 0);
+        }
+        assignFounderPorts();
+    }
+
+    /** Fresh ports for every founder: the seed list names them, so they change together. */
+    private void assignFounderPorts() {
+        seeds.clear();
+        for (String id : new ArrayList<>(ports.keySet())) {
+            ports.put(id, TestPorts.next());
             seeds.add("127.0.0.1:" + ports.get(id));
         }
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
-    }
-
     TandemConfig.Builder config(String id) throws IOException {
-        ports.computeIfAbsent(id, k -> {
-            try {
-                return freePort();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        ports.computeIfAbsent(id, k -> TestPorts.next());
         TandemConfig.Builder b = Tandem.builder().nodeId(id).bind("127.0.0.1:" + ports.get(id))
                 .seeds(seeds).dataDir(inMemory ? null : root.resolve(id)).clusterName("it").clusterSecret(SECRET)
                 .tick(Duration.ofMillis(20)).electionTimeoutTicks(10).sessionTimeout(Duration.ofSeconds(2))
@@ -62,20 +59,34 @@ final class LocalCluster implements AutoCloseable {
         return tuning.apply(b);
     }
 
-    /** Starts the founders concurrently (formation waits for every seed). */
+    /**
+     * Starts the founders (formation waits for every seed). Each binds its port as it starts; if one
+     * finds its port taken (by a process outside this JVM), all start over on fresh ports.
+     */
     LocalCluster startFounders() throws Exception {
-        List<CompletableFuture<Tandem>> starting = new ArrayList<>();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
-        for (String id : seedIds()) {
-            TandemConfig cfg = config(id).build();
-            starting.add(CompletableFuture.supplyAsync(() -> Tandem.start(cfg), pool));
-        }
-        pool.shutdown();
         List<String> ids = seedIds();
-        for (int i = 0; i < starting.size(); i++) {
-            nodes.put(ids.get(i), starting.get(i).get());
-        }
-        return this;
+        return TestPorts.retryOnBindFailure(() -> {
+            try {
+                for (String id : ids) {
+                    nodes.put(id, Tandem.startAsync(config(id).build())); // returns once bound
+                }
+                for (String id : ids) {
+                    Tandem t = nodes.get(id);
+                    long waitMs = t.config().requestTimeout().toMillis() * 20; // as Tandem.start
+                    t.ready().get(waitMs, TimeUnit.MILLISECONDS);
+                }
+                return this;
+            } catch (Exception e) {
+                if (TestPorts.isBindFailure(e)) {
+                    close();
+                    for (String id : ids) {
+                        deleteTree(root.resolve(id)); // the next founders must start empty
+                    }
+                    assignFounderPorts();
+                }
+                throw e;
+            }
+        });
     }
 
     private List<String> seedIds() {
@@ -88,10 +99,32 @@ final class LocalCluster implements AutoCloseable {
         return ids;
     }
 
-    Tandem start(String id) throws IOException {
-        Tandem t = Tandem.start(config(id).build());
+    /**
+     * Starts node {@code id}: a restart keeps the node's port (its address is in the configuration);
+     * a new node whose port turns out taken tries again on a fresh one.
+     */
+    Tandem start(String id) throws Exception {
+        boolean isNew = !ports.containsKey(id);
+        Tandem t = isNew ? TestPorts.retryOnBindFailure(() -> {
+            try {
+                return Tandem.start(config(id).build());
+            } catch (RuntimeException e) {
+                ports.remove(id);
+                throw e;
+            }
+        }) : Tandem.start(config(id).build());
         nodes.put(id, t);
         return t;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     Tandem node(String id) {

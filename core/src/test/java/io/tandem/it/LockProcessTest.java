@@ -1,5 +1,6 @@
 package io.tandem.it;
 
+import io.tandem.testing.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,7 +111,7 @@ class LockProcessTest {
     private void startAll() throws Exception {
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (int i = 1; i <= 3; i++) {
-            ports.put("n" + i, LocalCluster.freePort());
+            ports.put("n" + i, TestPorts.next());
         }
         List<String> seeds = new ArrayList<>();
         ports.values().forEach(p -> seeds.add("127.0.0.1:" + p));

@@ -58,7 +58,7 @@ class TimeSkewProcessTest {
             String leader = awaitLeader(nodes, "n1");
             List<String> seeds = new ArrayList<>();
             nodes.ports.keySet().forEach(id -> seeds.add(nodes.address(id)));
-            try (Tandem obs = Tandem.builder().nodeId("obs").bind("127.0.0.1:" + LocalCluster.freePort()).seeds(seeds)
+            try (Tandem obs = Tandem.builder().nodeId("obs").bind("127.0.0.1:0").seeds(seeds)
                     .inMemory().clusterName(NodeProcesses.CLUSTER).clusterSecret(NodeProcesses.SECRET)
                     .tick(Duration.ofMillis(25)).electionTimeoutTicks(10).sessionTimeout(Duration.ofSeconds(3))
                     .requestTimeout(Duration.ofSeconds(5)).maxClockOffset(Duration.ofMillis(100)).start()) {
