@@ -20,6 +20,13 @@ import java.util.function.UnaryOperator;
 final class LocalCluster implements AutoCloseable {
 
     static final String SECRET = "integration-test-secret-0123456789";
+    /**
+     * How long a test waits for something that takes well under a second on an idle machine: a
+     * leader, a replicated write, a queued waiter. Only a failing test waits this long, so it is
+     * generous on purpose: beside a CPU hog on a shared 2-core machine the same step can take 50x
+     * longer (docs/testing.md).
+     */
+    static final Duration PATIENCE = Duration.ofSeconds(30);
 
     final Path root;
     final List<String> seeds = new ArrayList<>();

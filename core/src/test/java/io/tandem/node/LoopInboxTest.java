@@ -58,13 +58,14 @@ class LoopInboxTest {
         });
         consumer.start();
         sleeping.await();
-        Thread.sleep(50);
+        awaitParked(consumer);
         Runnable r = () -> { };
         long t0 = System.nanoTime();
         assertTrue(in.offer(r));
-        consumer.join(5_000);
+        consumer.join(40_000);
         assertSame(r, got.get());
-        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "woken, not timed out");
+        // A missed wake-up would show as the 30 s poll timeout; anything well below it is a wake-up.
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "woken, not timed out");
     }
 
     @Test
@@ -79,9 +80,9 @@ class LoopInboxTest {
             }
         });
         consumer.start();
-        Thread.sleep(50);
+        awaitParked(consumer);
         consumer.interrupt();
-        consumer.join(5_000);
+        consumer.join(30_000);
         assertTrue(interrupted.get());
     }
 
@@ -116,5 +117,14 @@ class LoopInboxTest {
         }
         assertNull(in.poll());
         assertEquals(0, in.size());
+    }
+
+    /** Waits (generously) until {@code t} is parked: in the poll, since it does nothing else that blocks. */
+    private static void awaitParked(Thread t) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
+            assertTrue(System.nanoTime() < deadline, "the consumer never parked: " + t.getState());
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
     }
 }
