@@ -143,8 +143,8 @@ public final class Main {
         TandemConfig.applyTo(b, fromFlags);
         Tandem node = b.start();
         NodeStatus s = node.status();
-        out.println("tandem node " + s.nodeId() + " running: role " + s.role() + ", term " + s.term() + ", voters "
-                + s.voters() + ", learners " + s.learners());
+        out.println("tandem node " + s.nodeId() + " running at " + node.address() + ": role " + s.role() + ", term "
+                + s.term() + ", voters " + s.voters() + ", learners " + s.learners());
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
