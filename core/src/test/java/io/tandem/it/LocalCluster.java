@@ -84,8 +84,8 @@ final class LocalCluster implements AutoCloseable {
                 }
                 return this;
             } catch (Exception e) {
+                close(); // the caller's try-with-resources never sees this cluster: stop what started
                 if (TestPorts.isBindFailure(e)) {
-                    close();
                     for (String id : ids) {
                         deleteTree(root.resolve(id)); // the next founders must start empty
                     }
