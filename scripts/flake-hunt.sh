@@ -108,7 +108,11 @@ for i in $(seq 1 "$runs"); do
         mkdir -p "$out/run-$i-reports"
         for r in "${reports[@]}"; do
             if grep -q '<failure\|<error' "$r"; then
-                cp "$r" "${r%.xml}-output.txt" "$out/run-$i-reports/" 2>/dev/null
+                cls=$(basename "$r" .xml)
+                cp "$r" "$out/run-$i-reports/"
+                # the test's own output (logs), kept beside its report by redirectTestOutputToFile
+                cp "$(dirname "$r")/${cls#TEST-}-output.txt" "$out/run-$i-reports/" 2>/dev/null
+                true
             fi
         done
     fi
