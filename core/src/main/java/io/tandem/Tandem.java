@@ -142,7 +142,8 @@ public final class Tandem implements AutoCloseable {
         // (a voter that forgot what it acknowledged could vote wrongly): each start is a new member,
         // nodeId.<incarnation>, which joins as a learner; autopilot drops the old one.
         String memberId = requested.inMemory()
-                ? requested.nodeId() + "." + Long.toHexString(new SecureRandom().nextLong() >>> 40) : requested.nodeId();
+                ? requested.nodeId() + "." + Long.toHexString(new SecureRandom().nextLong() >>> 40)
+                : requested.nodeId();
         Transport transport = new NettyTransport(transportConfig(requested, memberId));
         TandemConfig config = requested;
         if (requested.bind().port() == 0) {

@@ -710,7 +710,8 @@ public final class TandemConfig {
             for (String s : seedTexts) {
                 Endpoint e = parseEndpoint("seed", s);
                 require(e.port() != 0, "seed " + e + " has port 0; seeds are the founders' advertised addresses,"
-                        + " so name their real ports (a node bound to port 0 joins through seeds, see Tandem.address())");
+                        + " so name their real ports (a node bound to port 0 joins through seeds; see"
+                        + " Tandem.address())");
                 require(!seedList.contains(e), "seed " + e + " is listed twice");
                 seedList.add(e);
             }

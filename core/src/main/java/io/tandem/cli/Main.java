@@ -330,7 +330,8 @@ public final class Main {
                         deleteTree(dir.resolve(id)); // an earlier attempt's founder must not come back
                     }
                     nodes.put(id, Tandem.startAsync(Tandem.builder().nodeId(id).bind(seeds.get(i)).seeds(seeds)
-                            .dataDir(dir.resolve(id)).clusterName("demo").clusterSecret("demo-secret-not-for-production")
+                            .dataDir(dir.resolve(id)).clusterName("demo")
+                            .clusterSecret("demo-secret-not-for-production")
                             .sessionTimeout(Duration.ofSeconds(2)).sessionSafetyMargin(Duration.ofMillis(600))
                             .build())); // returns once bound
                 }

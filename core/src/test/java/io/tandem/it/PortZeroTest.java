@@ -96,8 +96,8 @@ class PortZeroTest {
             assertTrue(TestPorts.isBindFailure(e), e.toString());
         }
         // The same data directory again (its log is locked while open): only works if the failed start let go.
-        Tandem t = start(Tandem.builder().nodeId("d1").bind("127.0.0.1:0").dataDir(dir).clusterSecret(LocalCluster.SECRET)
-                .tick(Duration.ofMillis(20)).electionTimeoutTicks(10).sessionTimeout(Duration.ofSeconds(2)));
+        Tandem t = start(Tandem.builder().nodeId("d1").bind("127.0.0.1:0").dataDir(dir)
+                .clusterSecret(LocalCluster.SECRET).tick(Duration.ofMillis(20)).electionTimeoutTicks(10).sessionTimeout(Duration.ofSeconds(2)));
         assertEquals("v", t.data().write("d/k", "v").valueAsString());
     }
 }
