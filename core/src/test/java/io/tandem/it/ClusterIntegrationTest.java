@@ -132,9 +132,12 @@ class ClusterIntegrationTest {
             }
             long snapshotIndex = c.node(leader).status().snapshotIndex();
             assertTrue(snapshotIndex > 0, "leader must have compacted its log");
+            // Every write above is committed: the follower must apply up to here before the stale read
+            // below can see the last one (it once waited for "commit - 5" and could miss it).
+            long committed = c.node(leader).status().commitIndex();
             Tandem back = c.start(follower);
-            LocalCluster.await(LocalCluster.PATIENCE, () -> back.status().appliedIndex()
-                    >= c.node(leader).status().commitIndex() - 5, follower + " catching up");
+            LocalCluster.await(LocalCluster.PATIENCE, () -> back.status().appliedIndex() >= committed,
+                    follower + " catching up");
             assertEquals("value599", back.data().read("key49", ReadConsistency.STALE).orElseThrow().valueAsString());
             assertTrue(back.status().snapshotIndex() > 0, "the follower must have installed a snapshot");
         }
@@ -230,7 +233,7 @@ class ClusterIntegrationTest {
 
     @Test
     void ephemeralRecordsGoWithTheirSessionAndTtlsExpire() throws Exception {
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
             c.node("n3").data().write("lease/n3", "alive".getBytes(), WriteOptions.NONE.ephemeral());
             c.node("n2").data().write("crash/n2", "alive".getBytes(), WriteOptions.NONE.ephemeral());
             c.node("n1").data().write("ttl", "short".getBytes(), WriteOptions.withTtl(Duration.ofMillis(300)));

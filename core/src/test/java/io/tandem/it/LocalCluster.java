@@ -27,6 +27,14 @@ final class LocalCluster implements AutoCloseable {
      * longer (docs/testing.md).
      */
     static final Duration PATIENCE = Duration.ofSeconds(30);
+    /**
+     * The session timeout of a test that does not test expiry: long enough that a JVM starved of CPU
+     * for seconds (a loaded 2-core machine) does not lose its sessions, and with them its locks,
+     * leaderships and ephemeral records, in the middle of a test about something else.
+     */
+    static final Duration SESSION = Duration.ofSeconds(10);
+    /** The session timeout of a test that waits for a session to expire, so that it waits 2 s, not 10. */
+    static final Duration SHORT_SESSION = Duration.ofSeconds(2);
 
     final Path root;
     final List<String> seeds = new ArrayList<>();
@@ -35,9 +43,15 @@ final class LocalCluster implements AutoCloseable {
     UnaryOperator<TandemConfig.Builder> tuning = b -> b;
     /** Disk-less nodes: each start is a new member (id.incarnation); the map keys stay the plain ids. */
     boolean inMemory;
+    Duration sessionTimeout;
 
     LocalCluster(Path root, int founders) throws IOException {
+        this(root, founders, SESSION);
+    }
+
+    LocalCluster(Path root, int founders, Duration sessionTimeout) throws IOException {
         this.root = root;
+        this.sessionTimeout = sessionTimeout;
         for (int i = 1; i <= founders; i++) {
             ports.put("n" + i, 0);
         }
@@ -57,7 +71,7 @@ final class LocalCluster implements AutoCloseable {
         ports.computeIfAbsent(id, k -> TestPorts.next());
         TandemConfig.Builder b = Tandem.builder().nodeId(id).bind("127.0.0.1:" + ports.get(id))
                 .seeds(seeds).dataDir(inMemory ? null : root.resolve(id)).clusterName("it").clusterSecret(SECRET)
-                .tick(Duration.ofMillis(20)).electionTimeoutTicks(10).sessionTimeout(Duration.ofSeconds(2))
+                .tick(Duration.ofMillis(20)).electionTimeoutTicks(10).sessionTimeout(sessionTimeout)
                 .requestTimeout(Duration.ofSeconds(5)).snapshotEveryEntries(200)
                 .autopilotStabilization(Duration.ofMillis(300));
         if (inMemory) {

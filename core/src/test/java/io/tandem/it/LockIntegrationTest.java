@@ -42,11 +42,9 @@ class LockIntegrationTest {
     @Test
     void waitersOnOtherNodesAreServedInOrderWithIncreasingTokensAndAGracefulCloseHandsOverAtOnce()
             throws Exception {
-        LocalCluster cluster = new LocalCluster(dir, 3);
-        // A 10 s session timeout: a hand-over well below it can only come from the graceful close,
-        // however loaded the machine (with 2 s, a slow close was indistinguishable from an expiry).
-        cluster.tuning = b -> b.sessionTimeout(Duration.ofSeconds(10));
-        try (LocalCluster c = cluster.startFounders()) {
+        // The 10 s session timeout (LocalCluster.SESSION): a hand-over well below it can only come from
+        // the graceful close, however loaded the machine (with 2 s, a slow close looked like an expiry).
+        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
             LockLease first = c.node("n1").lock("orders").acquire();
             CompletableFuture<LockLease> second = c.node("n2").lock("orders").acquireAsync();
             LocalCluster.await(LocalCluster.PATIENCE, () -> c.node("n1").locks(LockKind.LOCK, "orders").stream()
@@ -76,7 +74,7 @@ class LockIntegrationTest {
 
     @Test
     void aCrashedHoldersLockPassesToTheWaiterAfterTheSessionTimeout() throws Exception {
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
             String leader = c.awaitLeader(LocalCluster.PATIENCE);
             List<String> others = new ArrayList<>(List.of("n1", "n2", "n3"));
             others.remove(leader);
@@ -101,7 +99,7 @@ class LockIntegrationTest {
 
     @Test
     void aPausedHoldersLeaseTurnsInvalidByItsOwnClockBeforeTheLockIsGrantedElsewhere() throws Exception {
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
             String leader = c.awaitLeader(LocalCluster.PATIENCE);
             String holderId = leader.equals("n1") ? "n2" : "n1";
             String waiterId = leader.equals("n3") ? "n2" : "n3";
@@ -126,7 +124,7 @@ class LockIntegrationTest {
     void aMaxHoldLeaseEndsLocallyBeforeTheClusterGrantsTheLockOnEvenWhenTheHolderIsStalled() throws Exception {
         // Chaos anomaly A1: a holder cut off from the majority never applies the entry that ends
         // its grant at the maximum hold; its lease must end by its own clock first.
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
             String leader = c.awaitLeader(LocalCluster.PATIENCE);
             String holderId = leader.equals("n1") ? "n2" : "n1";
             String waiterId = leader.equals("n3") ? "n2" : "n3";

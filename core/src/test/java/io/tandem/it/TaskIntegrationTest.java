@@ -127,7 +127,7 @@ class TaskIntegrationTest {
 
     @Test
     void aKilledWorkersTaskRunsAgainOnAnotherNodeAndItsLateResultIsRefused() throws Exception {
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
             CountDownLatch started = new CountDownLatch(1);
             c.node("n3").tasks("slow", FAST).handle("job", ctx -> {
                 started.countDown();
