@@ -175,20 +175,34 @@ public final class Tandem implements AutoCloseable {
     }
 
     /** Starts a node without waiting; {@link #ready()} completes when it can serve calls. */
-    public static Tandem startAsync(TandemConfig config) {
+    public static Tandem startAsync(TandemConfig requested) {
         // A disk-less member forgets everything on restart, so it must not pose as its former self
         // (a voter that forgot what it acknowledged could vote wrongly): each start is a new member,
         // nodeId.<incarnation>, which joins as a learner; autopilot drops the old one.
-        String memberId = config.inMemory()
-                ? config.nodeId() + "." + Long.toHexString(new SecureRandom().nextLong() >>> 40) : config.nodeId();
+        String memberId = requested.inMemory()
+                ? requested.nodeId() + "." + Long.toHexString(new SecureRandom().nextLong() >>> 40)
+                : requested.nodeId();
+        Transport transport = new NettyTransport(transportConfig(requested, memberId));
+        TandemConfig config = requested;
+        if (requested.bind().port() == 0) {
+            // The node advertises its address (seeds, joins, the time oracle): bind first to learn the port.
+            PreboundTransport bound = new PreboundTransport(transport, memberId);
+            config = requested.withBoundPort(bound.localEndpoint().port());
+            transport = bound;
+        }
+        RaftNode.Storage storage;
+        try {
+            storage = openStorage(config);
+        } catch (RuntimeException e) {
+            transport.close();
+            throw e;
+        }
         AtomicInteger threads = new AtomicInteger();
         ExecutorService callbacks = Executors.newFixedThreadPool(2, r -> {
             Thread th = new Thread(r, "tandem-callbacks-" + memberId + "-" + threads.incrementAndGet());
             th.setDaemon(true);
             return th;
         });
-        RaftNode.Storage storage = openStorage(config);
-        Transport transport = new NettyTransport(transportConfig(config, memberId));
         // Keep half a snapshot interval of log behind each snapshot: a follower a little behind
         // catches up from the log rather than through a whole snapshot transfer.
         RaftConfig raft = RaftConfig.builder(memberId).electionTimeoutTicks(config.electionTimeoutTicks())
@@ -231,7 +245,14 @@ public final class Tandem implements AutoCloseable {
             return th;
         });
         Tandem t = new Tandem(config, node, callbacks, transport, clocks, timeIo);
-        node.start();
+        try {
+            node.start();
+        } catch (RuntimeException e) {
+            // e.g. the port is taken: release the data directory, the clock and the threads, so that
+            // the caller can start again (elsewhere) in this process.
+            t.close();
+            throw e;
+        }
         // Their timers run on the node's loop, which exists from here on.
         t.time.start();
         t.tasks.start();
@@ -294,6 +315,15 @@ public final class Tandem implements AutoCloseable {
         return node.nodeId();
     }
 
+    /**
+     * The address other nodes and tools reach this node at, host:port: {@code advertise}, with the
+     * port this node actually bound when {@code bind} asked for port 0. Seed other nodes with it.
+     */
+    public String address() {
+        return config.advertise().toString();
+    }
+
+    /** The configuration this node runs with: as built, except that a bind to port 0 shows the port bound. */
     public TandemConfig config() {
         return config;
     }

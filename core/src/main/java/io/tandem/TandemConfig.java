@@ -93,6 +93,46 @@ public final class TandemConfig {
         this.maxClockOffset = b.maxClockOffset;
     }
 
+    /** The same settings with the port the transport actually bound (bind asked for port 0). */
+    TandemConfig withBoundPort(int port) {
+        Endpoint boundBind = new Endpoint(bind.host(), port);
+        Endpoint boundAdvertise = advertise.port() == 0 ? new Endpoint(advertise.host(), port) : advertise;
+        // A seed with port 0 can only be the default seed list (just this node): users must name real ports.
+        List<Endpoint> boundSeeds = seeds.stream().map(s -> s.port() == 0 ? boundAdvertise : s).toList();
+        return new TandemConfig(this, boundBind, boundAdvertise, boundSeeds);
+    }
+
+    private TandemConfig(TandemConfig o, Endpoint bind, Endpoint advertise, List<Endpoint> seeds) {
+        this.nodeId = o.nodeId;
+        this.bind = bind;
+        this.advertise = advertise;
+        this.seeds = List.copyOf(seeds);
+        this.dataDir = o.dataDir;
+        this.inMemory = o.inMemory;
+        this.clusterName = o.clusterName;
+        this.clusterSecret = o.clusterSecret.clone();
+        this.tick = o.tick;
+        this.electionTimeoutTicks = o.electionTimeoutTicks;
+        this.heartbeatTicks = o.heartbeatTicks;
+        this.sessionTimeout = o.sessionTimeout;
+        this.sessionSafetyMargin = o.sessionSafetyMargin;
+        this.requestTimeout = o.requestTimeout;
+        this.voterCount = o.voterCount;
+        this.autopilotDeadServerAfter = o.autopilotDeadServerAfter;
+        this.autopilotStabilization = o.autopilotStabilization;
+        this.minVoters = o.minVoters;
+        this.snapshotEveryEntries = o.snapshotEveryEntries;
+        this.maxKeyBytes = o.maxKeyBytes;
+        this.maxValueBytes = o.maxValueBytes;
+        this.watchHistoryEvents = o.watchHistoryEvents;
+        this.tls = o.tls;
+        this.ntpServers = o.ntpServers;
+        this.ntpRefresh = o.ntpRefresh;
+        this.maxClockOffset = o.maxClockOffset;
+        this.httpPort = o.httpPort;
+        this.httpHost = o.httpHost;
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -586,15 +626,19 @@ public final class TandemConfig {
         }
 
         /**
-         * Where to listen, host:port, with an explicit port (1-65535): the port is part of this
-         * node's advertised identity, so "any free port" is not offered. Default 127.0.0.1:7400.
+         * Where to listen, host:port. Default 127.0.0.1:7400. Port 0 takes any free port (tests): the
+         * node then advertises the port it got ({@link Tandem#address()}), unless {@link #advertise}
+         * names another one; with no seeds it founds a cluster of its own, with seeds it joins them.
          */
         public Builder bind(String hostPort) {
             bind = parseEndpoint("bind", hostPort);
             return this;
         }
 
-        /** The address other nodes reach this one at; defaults to bind unless bind is a wildcard. */
+        /**
+         * The address other nodes reach this one at; defaults to bind unless bind is a wildcard. Port 0
+         * means the port this node binds (useful with a wildcard bind to port 0).
+         */
         public Builder advertise(String hostPort) {
             advertiseText = hostPort;
             return this;
@@ -847,16 +891,20 @@ public final class TandemConfig {
             Endpoint adv;
             if (advertiseText != null) {
                 adv = parseEndpoint("advertise", advertiseText);
+                if (adv.port() == 0) {
+                    adv = new Endpoint(adv.host(), bind.port()); // port 0: whatever port bind gets
+                }
             } else {
                 require(!bind.host().equals("0.0.0.0") && !bind.host().equals("::"), "bind " + bind
                         + " is a wildcard address; set advertise(host:port) to the address other nodes can reach");
                 adv = bind;
             }
-            require(bind.port() != 0 && adv.port() != 0, "bind and advertise need an explicit port (1-65535), got "
-                    + bind + " and " + adv);
             List<Endpoint> seedList = new ArrayList<>();
             for (String s : seedTexts) {
                 Endpoint e = parseEndpoint("seed", s);
+                require(e.port() != 0, "seed " + e + " has port 0; seeds are the founders' advertised addresses,"
+                        + " so name their real ports (a node bound to port 0 joins through seeds; see"
+                        + " Tandem.address())");
                 require(!seedList.contains(e), "seed " + e + " is listed twice");
                 seedList.add(e);
             }

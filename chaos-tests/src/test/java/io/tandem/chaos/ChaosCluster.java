@@ -30,6 +30,8 @@ final class ChaosCluster implements AutoCloseable {
 
     static final String SECRET = "chaos-secret-0123456789abcdef";
     static final String CLUSTER = "chaos";
+    // Fixed ports, on purpose: every node and client runs in its own network namespace, so these
+    // ports are private to it and cannot collide with another test or process (docs/testing.md).
     static final int NODE_PORT = 7400;
     static final int CLIENT_PORT = 7500;
     static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");

@@ -39,8 +39,13 @@ final class Demo {
         List<String> ids = List.of("n1", "n2", "n3");
         List<String> seeds = new ArrayList<>();
         Map<String, Integer> ports = new LinkedHashMap<>();
+        java.util.Set<Integer> distinct = new java.util.LinkedHashSet<>();
+        while (distinct.size() < ids.size()) {
+            distinct.add(freePort()); // a set: two probes may return the same port
+        }
+        java.util.Iterator<Integer> free = distinct.iterator();
         for (String id : ids) {
-            int port = freePort();
+            int port = free.next();
             ports.put(id, port);
             seeds.add("127.0.0.1:" + port);
         }

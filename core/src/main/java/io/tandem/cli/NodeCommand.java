@@ -64,7 +64,8 @@ final class NodeCommand implements Callable<Integer> {
         TandemConfig.applyTo(b, fromFlags);
         Tandem node = b.start();
         NodeStatus s = node.status();
-        io.out().println("tandem node " + s.nodeId() + " running: role " + s.role() + ", term " + s.term() + ", voters "
+        io.out().println("tandem node " + s.nodeId() + " running at " + node.address() + ": role " + s.role()
+                + ", term " + s.term() + ", voters "
                 + s.voters() + ", learners " + s.learners() + (node.httpPort() < 0 ? "" : ", HTTP endpoint on port "
                 + node.httpPort() + " (/health/live, /health/ready, /metrics)"));
         CountDownLatch stop = new CountDownLatch(1);

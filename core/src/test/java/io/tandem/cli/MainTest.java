@@ -1,12 +1,12 @@
 package io.tandem.cli;
 
+import io.tandem.testing.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -112,10 +112,7 @@ class MainTest {
 
     @Test
     void theSecretFromTheEnvironmentIsUsedAndANodeThatIsNotThereFailsFast() throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort(); // closed again: nothing listens there
-        }
+        int port = TestPorts.next(); // nothing listens there, and no other test will bind it
         long started = System.nanoTime();
         Result r = run(Map.of("TANDEM_CLUSTER_SECRET", SECRET), "kv", "get", "k", "--endpoints", "127.0.0.1:" + port);
         long ms = (System.nanoTime() - started) / 1_000_000;
@@ -126,12 +123,8 @@ class MainTest {
 
     @Test
     void theEndpointsComeFromTheEnvironmentAndEachIsTriedInTurn() throws IOException {
-        int a;
-        int b;
-        try (ServerSocket s1 = new ServerSocket(0); ServerSocket s2 = new ServerSocket(0)) {
-            a = s1.getLocalPort();
-            b = s2.getLocalPort();
-        }
+        int a = io.tandem.testing.TestPorts.next(); // distinct, and nothing listens there
+        int b = io.tandem.testing.TestPorts.next();
         Result r = run(Map.of("TANDEM_CLUSTER_SECRET", SECRET, "TANDEM_ENDPOINTS", "127.0.0.1:" + a + ",127.0.0.1:"
                 + b), "kv", "get", "k");
         assertEquals(1, r.code(), r.err());

@@ -217,7 +217,7 @@ class CliProcessTest {
     @Order(6)
     void statusExitCodeFailoverLeaderTransferTasksAndSnapshotSave() throws Exception {
         assertEquals(0, status("n1").code(), "a ready node: exit 0");
-        int dead = LocalCluster.freePort();
+        int dead = io.tandem.testing.TestPorts.next();
         Result failover = cli("kv", "get", "first", "--print-value-only", "--endpoints", "127.0.0.1:" + dead + ","
                 + nodes.address("n2"), "--cluster-secret", NodeProcesses.SECRET, "--cluster-name",
                 NodeProcesses.CLUSTER);

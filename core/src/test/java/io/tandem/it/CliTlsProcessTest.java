@@ -42,7 +42,7 @@ class CliTlsProcessTest {
         TestCertificates.Authority other = TestCertificates.authority(dir, "other");
         TlsConfig strangerTls = TestCertificates.loopbackNode(other, dir, "stranger", other).build();
         try (NodeProcesses nodes = new NodeProcesses(dir, 1)) {
-            int httpPort = LocalCluster.freePort();
+            int httpPort = io.tandem.testing.TestPorts.next();
             nodes.extraFlags.addAll(List.of("--http-port", String.valueOf(httpPort)));
             nodes.extraFlags.addAll(List.of("--tls-cert", nodeTls.certificateChain().toString(), "--tls-key",
                     nodeTls.privateKey().toString(), "--tls-ca", nodeTls.trustedCertificates().toString()));

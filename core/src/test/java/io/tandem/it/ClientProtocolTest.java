@@ -75,7 +75,7 @@ class ClientProtocolTest {
             io.tandem.lock.LockLease permits = c.node("n2").semaphore("pool", 4).acquire(3);
             io.tandem.leader.Leadership lead = c.node("n3").leader("billing").elect();
             c.node("n1").leader("billing").electAsync();
-            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n1").locks(io.tandem.state.LockKind.LOCK, "")
+            LocalCluster.await(LocalCluster.PATIENCE, () -> c.node("n1").locks(io.tandem.state.LockKind.LOCK, "")
                     .stream().anyMatch(i -> i.waiters().size() == 1)
                     && c.node("n1").locks(io.tandem.state.LockKind.ELECTION, "").stream()
                     .anyMatch(i -> i.waiters().size() == 1), "both waiters queued");

@@ -1,5 +1,6 @@
 package io.tandem.it;
 
+import io.tandem.testing.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -53,7 +54,7 @@ class ClusterIntegrationTest {
     @Test
     void leaderCrashLosesNoAcknowledgedWrite() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             List<String> acked = new ArrayList<>();
             String writer = leader.equals("n1") ? "n2" : "n1";
             for (int i = 0; i < 50; i++) {
@@ -66,7 +67,7 @@ class ClusterIntegrationTest {
             long failoverMs = (System.nanoTime() - killedAt) / 1_000_000;
             System.out.println("failover: leader " + leader + " killed -> first successful write after " + failoverMs
                     + " ms");
-            String newLeader = c.awaitLeader(Duration.ofSeconds(5));
+            String newLeader = c.awaitLeader(LocalCluster.PATIENCE);
             assertNotEquals(leader, newLeader);
             for (String k : acked) {
                 assertTrue(c.node(writer).data().read(k).isPresent(), "acknowledged write " + k + " lost");
@@ -77,7 +78,7 @@ class ClusterIntegrationTest {
     @Test
     void aLinearizableReadOnAFollowerIsServedWhenTheLeaderDiesUnderIt() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             String follower = leader.equals("n1") ? "n2" : "n1";
             c.node(follower).data().write("k", "v"); // the follower knows the leader and forwards reads to it
             c.kill(leader);
@@ -98,7 +99,7 @@ class ClusterIntegrationTest {
     @Test
     void aLargeStateIsNotSnapshottedEveryFewSmallWrites() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             Tandem n = c.node(leader);
             byte[] big = new byte[16 * 1024];
             // The state holds each record and, in the watch history, each change: ~6.5 MB at the first
@@ -106,7 +107,7 @@ class ClusterIntegrationTest {
             for (int i = 0; i < 250; i++) {
                 n.data().write("big" + i, big);
             }
-            LocalCluster.await(Duration.ofSeconds(5), () -> n.status().snapshotIndex() > 0, "a first snapshot");
+            LocalCluster.await(LocalCluster.PATIENCE, () -> n.status().snapshotIndex() > 0, "a first snapshot");
             long first = n.status().snapshotIndex();
             for (int i = 0; i < 1000; i++) { // 1,000 entries of ~100 bytes: far less than the snapshot
                 n.data().write("small" + (i % 10), "v" + i);
@@ -115,14 +116,14 @@ class ClusterIntegrationTest {
             for (int i = 0; i < 600; i++) { // ~9.8 MB of commands: more than the snapshot
                 n.data().write("big" + (i % 250), big);
             }
-            LocalCluster.await(Duration.ofSeconds(5), () -> n.status().snapshotIndex() > first, "a second snapshot");
+            LocalCluster.await(LocalCluster.PATIENCE, () -> n.status().snapshotIndex() > first, "a second snapshot");
         }
     }
 
     @Test
     void stoppedFollowerRestartsAndCatchesUpThroughSnapshot() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             String follower = leader.equals("n3") ? "n2" : "n3";
             String writer = leader;
             c.kill(follower);
@@ -131,9 +132,12 @@ class ClusterIntegrationTest {
             }
             long snapshotIndex = c.node(leader).status().snapshotIndex();
             assertTrue(snapshotIndex > 0, "leader must have compacted its log");
+            // Every write above is committed: the follower must apply up to here before the stale read
+            // below can see the last one (it once waited for "commit - 5" and could miss it).
+            long committed = c.node(leader).status().commitIndex();
             Tandem back = c.start(follower);
-            LocalCluster.await(Duration.ofSeconds(10), () -> back.status().appliedIndex()
-                    >= c.node(leader).status().commitIndex() - 5, follower + " catching up");
+            LocalCluster.await(LocalCluster.PATIENCE, () -> back.status().appliedIndex() >= committed,
+                    follower + " catching up");
             assertEquals("value599", back.data().read("key49", ReadConsistency.STALE).orElseThrow().valueAsString());
             assertTrue(back.status().snapshotIndex() > 0, "the follower must have installed a snapshot");
         }
@@ -157,7 +161,7 @@ class ClusterIntegrationTest {
             c.tuning = b -> b.voterCount(5);
             c.startFounders();
             assertEquals(5, c.node("n1").status().voters().size());
-            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             String other = leader.equals("n5") ? "n4" : "n5";
             String writer = List.of("n1", "n2", "n3").stream().filter(n -> !n.equals(leader)).findFirst().get();
             c.node(writer).data().write("before", "1");
@@ -174,12 +178,12 @@ class ClusterIntegrationTest {
     @Test
     void aLeaderThatClosesHandsOverLeadership() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             long term = c.node(leader).status().term();
             long start = System.nanoTime();
             c.node(leader).close();
             c.nodes.remove(leader);
-            String next = c.awaitLeader(Duration.ofSeconds(5));
+            String next = c.awaitLeader(LocalCluster.PATIENCE);
             System.out.println("graceful close of leader " + leader + " -> new leader " + next + " after "
                     + (System.nanoTime() - start) / 1_000_000 + " ms (close included)");
             assertNotEquals(leader, next);
@@ -189,9 +193,9 @@ class ClusterIntegrationTest {
 
     @Test
     void foundersWithDifferentSeedListsRefuseToFormACluster() throws Exception {
-        int p1 = LocalCluster.freePort();
-        int p2 = LocalCluster.freePort();
-        int p3 = LocalCluster.freePort();
+        int p1 = TestPorts.next();
+        int p2 = TestPorts.next();
+        int p3 = TestPorts.next();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> Tandem.builder().nodeId("n1")
@@ -219,9 +223,9 @@ class ClusterIntegrationTest {
             c.start("n2");
             c.start("n3");
             Tandem n4 = c.start("n4");
-            LocalCluster.await(Duration.ofSeconds(10), () -> c.node("n1").status().voters().size() == 3,
+            LocalCluster.await(LocalCluster.PATIENCE, () -> c.node("n1").status().voters().size() == 3,
                     "two learners promoted to voters");
-            LocalCluster.await(Duration.ofSeconds(10), () -> c.node("n1").status().learners().size() == 1,
+            LocalCluster.await(LocalCluster.PATIENCE, () -> c.node("n1").status().learners().size() == 1,
                     "the fourth node kept as a learner");
             assertEquals("1", n4.data().read("seeded").orElseThrow().valueAsString());
         }
@@ -229,7 +233,7 @@ class ClusterIntegrationTest {
 
     @Test
     void ephemeralRecordsGoWithTheirSessionAndTtlsExpire() throws Exception {
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
             c.node("n3").data().write("lease/n3", "alive".getBytes(), WriteOptions.NONE.ephemeral());
             c.node("n2").data().write("crash/n2", "alive".getBytes(), WriteOptions.NONE.ephemeral());
             c.node("n1").data().write("ttl", "short".getBytes(), WriteOptions.withTtl(Duration.ofMillis(300)));
@@ -238,7 +242,7 @@ class ClusterIntegrationTest {
             assertTrue(c.node("n1").data().read("lease/n3").isEmpty(), "graceful close must release at once");
             c.start("n3"); // back from its data directory, so n1 + n3 keep a majority below
             c.kill("n2");
-            LocalCluster.await(Duration.ofSeconds(8), () -> c.node("n1").data().read("crash/n2").isEmpty()
+            LocalCluster.await(LocalCluster.PATIENCE, () -> c.node("n1").data().read("crash/n2").isEmpty()
                     && c.node("n1").data().read("ttl").isEmpty(), "session expiry and ttl");
         }
     }
@@ -255,7 +259,7 @@ class ClusterIntegrationTest {
             try (var w = c.node("n2").data().watch("w/", start, seen::add)) {
                 c.node("n3").data().write("w/a", "3");
                 c.node("n3").data().delete("w/b");
-                LocalCluster.await(Duration.ofSeconds(5), () -> seen.size() >= 4, "4 watch events");
+                LocalCluster.await(LocalCluster.PATIENCE, () -> seen.size() >= 4, "4 watch events");
             }
             List<String> got = seen.stream().map(e -> e.type() + " " + e.key()).toList();
             assertEquals(List.of("PUT w/a", "PUT w/b", "PUT w/a", "DELETE w/b"), got);
@@ -283,7 +287,7 @@ class ClusterIntegrationTest {
             assertEquals("v299", c.node("n1").data().read("bulk/19", ReadConsistency.STALE).orElseThrow()
                     .valueAsString(), "state restored from the snapshot plus the log after it");
             assertFalse(c.node("n3").status().voters().isEmpty());
-            assertNotNull(c.awaitLeader(Duration.ofSeconds(5)));
+            assertNotNull(c.awaitLeader(LocalCluster.PATIENCE));
         }
     }
 }

@@ -46,7 +46,7 @@ class CronProcessTest {
             procs.startAll();
             List<String> seeds = new ArrayList<>();
             procs.ports.keySet().forEach(id -> seeds.add(procs.address(id)));
-            try (Tandem here = Tandem.builder().nodeId("observer").bind("127.0.0.1:" + LocalCluster.freePort())
+            try (Tandem here = Tandem.builder().nodeId("observer").bind("127.0.0.1:" + io.tandem.testing.TestPorts.next())
                     .seeds(seeds).dataDir(dir.resolve("observer")).clusterName(NodeProcesses.CLUSTER)
                     .clusterSecret(NodeProcesses.SECRET).tick(Duration.ofMillis(25)).electionTimeoutTicks(10)
                     .sessionTimeout(Duration.ofSeconds(3)).requestTimeout(Duration.ofSeconds(5)).start()) {

@@ -31,7 +31,7 @@ class HealthAndMetricsTest {
     @Test
     void metricsReflectKnownActivity() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leaderId = c.awaitLeader(Duration.ofSeconds(10));
+            String leaderId = c.awaitLeader(LocalCluster.PATIENCE);
             Tandem leader = c.node(leaderId);
             Tandem follower = c.node(leaderId.equals("n1") ? "n2" : "n1");
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -44,7 +44,7 @@ class HealthAndMetricsTest {
                 LockLease a = leader.lock("m/a").acquire();
                 LockLease b = follower.lock("m/b").acquire();
                 CompletableFuture<LockLease> waiting = follower.lock("m/a").acquireAsync();
-                LocalCluster.await(Duration.ofSeconds(10), () -> gauge(registry, "tandem.locks.waiters") == 1
+                LocalCluster.await(LocalCluster.PATIENCE, () -> gauge(registry, "tandem.locks.waiters") == 1
                         && gauge(registry, "tandem.locks.held") == 2, "lock gauges: 2 held, 1 waiting");
                 assertEquals(3.0, gauge(registry, "tandem.raft.role"), "the leader reports role 3");
                 assertEquals(0.0, gauge(followerRegistry, "tandem.raft.role"));
@@ -55,18 +55,18 @@ class HealthAndMetricsTest {
                         "the follower's 20 writes and its lock calls were timed");
                 assertTrue(registry.get("tandem.fsync.latency").timer().count() > 0);
                 assertTrue(followerRegistry.get("tandem.proposal.batch.size").summary().count() > 0);
-                LocalCluster.await(Duration.ofSeconds(5), () -> registry.find("tandem.raft.replication.lag").gauges()
+                LocalCluster.await(LocalCluster.PATIENCE, () -> registry.find("tandem.raft.replication.lag").gauges()
                         .size() == 2, "a lag gauge per peer on the leader");
                 assertEquals(0.0, registry.get("tandem.ntp.offset").gauge().value(), "no NTP servers: offset 0");
                 for (int i = 0; i < 3; i++) {
                     follower.tasks("metrics").submit(io.tandem.task.Task.named("nobody-handles-this").payload("x"));
                 }
-                LocalCluster.await(Duration.ofSeconds(5), () -> gauge(registry, "tandem.tasks.ready") == 3,
+                LocalCluster.await(LocalCluster.PATIENCE, () -> gauge(registry, "tandem.tasks.ready") == 3,
                         "three ready tasks with no worker");
                 a.release();
                 waiting.get().release();
                 b.release();
-                LocalCluster.await(Duration.ofSeconds(5), () -> gauge(registry, "tandem.locks.held") == 0,
+                LocalCluster.await(LocalCluster.PATIENCE, () -> gauge(registry, "tandem.locks.held") == 0,
                         "all released");
             }
             assertTrue(registry.find("tandem.raft.role").gauges().isEmpty(), "close() unregisters every meter");
@@ -76,15 +76,15 @@ class HealthAndMetricsTest {
     @Test
     void healthSaysWhyANodeIsNotReady() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            c.awaitLeader(Duration.ofSeconds(10));
+            c.awaitLeader(LocalCluster.PATIENCE);
             for (Tandem t : c.nodes.values()) {
-                LocalCluster.await(Duration.ofSeconds(5), () -> t.health().ready(), t.nodeId() + " ready");
+                LocalCluster.await(LocalCluster.PATIENCE, () -> t.health().ready(), t.nodeId() + " ready");
             }
             Health ok = c.node("n1").health();
             assertTrue(ok.live() && ok.ready() && ok.problems().isEmpty(), ok.toString());
             c.kill("n2");
             c.kill("n3");
-            LocalCluster.await(Duration.ofSeconds(10), () -> !c.node("n1").health().ready(),
+            LocalCluster.await(LocalCluster.PATIENCE, () -> !c.node("n1").health().ready(),
                     "n1 alone is not ready");
             Health alone = c.node("n1").health();
             assertTrue(alone.live(), "its loop still runs");

@@ -1,5 +1,6 @@
 package io.tandem.it;
 
+import io.tandem.testing.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,7 +31,7 @@ class InputValidationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        node = Tandem.builder().nodeId("solo").bind("127.0.0.1:" + LocalCluster.freePort()).inMemory()
+        node = Tandem.builder().nodeId("solo").bind("127.0.0.1:0").inMemory()
                 .clusterSecret(LocalCluster.SECRET).tick(Duration.ofMillis(20)).sessionTimeout(Duration.ofSeconds(2))
                 .maxKeyBytes(64).maxValueBytes(1024).start();
     }
@@ -63,7 +64,7 @@ class InputValidationTest {
         rejects("at least twice the election timeout", () -> valid().tick(Duration.ofMillis(300)).build());
         rejects("voterCount (0)", () -> valid().voterCount(0).build());
         rejects("is a wildcard address", () -> valid().bind("0.0.0.0:7400").build());
-        rejects("need an explicit port", () -> valid().bind("127.0.0.1:0").build());
+        rejects("has port 0; seeds are the founders' advertised addresses", () -> valid().seeds("127.0.0.1:0").build());
         rejects("bind: endpoint 'nonsense' is not host:port", () -> valid().bind("nonsense"));
         rejects("is listed twice", () -> valid().seeds("127.0.0.1:1", "127.0.0.1:1").build());
         rejects("maxValueBytes", () -> valid().maxValueBytes(0).build());
@@ -130,7 +131,7 @@ class InputValidationTest {
 
     @Test
     void aDataDirectoryBelongsToOneNodeId(@TempDir Path dir) throws Exception {
-        int port = LocalCluster.freePort();
+        int port = TestPorts.next();
         Tandem first = Tandem.builder().nodeId("owner").bind("127.0.0.1:" + port).dataDir(dir)
                 .clusterSecret(LocalCluster.SECRET).start();
         first.close();

@@ -42,17 +42,19 @@ class LockIntegrationTest {
     @Test
     void waitersOnOtherNodesAreServedInOrderWithIncreasingTokensAndAGracefulCloseHandsOverAtOnce()
             throws Exception {
+        // The 10 s session timeout (LocalCluster.SESSION): a hand-over well below it can only come from
+        // the graceful close, however loaded the machine (with 2 s, a slow close looked like an expiry).
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
             LockLease first = c.node("n1").lock("orders").acquire();
             CompletableFuture<LockLease> second = c.node("n2").lock("orders").acquireAsync();
-            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n1").locks(LockKind.LOCK, "orders").stream()
+            LocalCluster.await(LocalCluster.PATIENCE, () -> c.node("n1").locks(LockKind.LOCK, "orders").stream()
                     .anyMatch(i -> i.waiters().size() == 1), "n2 queued");
             CompletableFuture<LockLease> third = c.node("n3").lock("orders").acquireAsync();
-            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n1").locks(LockKind.LOCK, "orders").stream()
+            LocalCluster.await(LocalCluster.PATIENCE, () -> c.node("n1").locks(LockKind.LOCK, "orders").stream()
                     .anyMatch(i -> i.waiters().size() == 2), "n3 queued");
             assertFalse(second.isDone());
             first.release();
-            LockLease l2 = second.get(5, TimeUnit.SECONDS);
+            LockLease l2 = second.get(30, TimeUnit.SECONDS);
             assertTrue(l2.fencingToken() > first.fencingToken());
             assertFalse(third.isDone(), "FIFO: n3 waits behind n2");
             assertFalse(first.isValid());
@@ -60,11 +62,11 @@ class LockIntegrationTest {
 
             long t0 = System.nanoTime();
             c.node("n2").close(); // graceful: its session closes and the lock passes on in that apply
-            LockLease l3 = third.get(5, TimeUnit.SECONDS);
+            LockLease l3 = third.get(30, TimeUnit.SECONDS);
             long handoverMs = (System.nanoTime() - t0) / 1_000_000;
             System.out.printf("MEASURED graceful close hand-over: %d ms (close included)%n", handoverMs);
             assertTrue(l3.fencingToken() > l2.fencingToken());
-            assertTrue(handoverMs < 2000, "graceful close must not wait for the session timeout: " + handoverMs);
+            assertTrue(handoverMs < 5000, "graceful close must not wait for the 10 s session timeout: " + handoverMs);
             assertTrue(l2.lost().isDone(), "the closing node's lease ends before its session closes");
             l3.release();
         }
@@ -72,49 +74,49 @@ class LockIntegrationTest {
 
     @Test
     void aCrashedHoldersLockPassesToTheWaiterAfterTheSessionTimeout() throws Exception {
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leader = c.awaitLeader(Duration.ofSeconds(10));
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             List<String> others = new ArrayList<>(List.of("n1", "n2", "n3"));
             others.remove(leader);
             String victim = others.get(0);
             String waiter = others.get(1);
             LockLease held = c.node(victim).lock("job").acquire();
             CompletableFuture<LockLease> next = c.node(waiter).lock("job").acquireAsync();
-            LocalCluster.await(Duration.ofSeconds(5), () -> c.node(waiter).locks(LockKind.LOCK, "job").stream()
+            LocalCluster.await(LocalCluster.PATIENCE, () -> c.node(waiter).locks(LockKind.LOCK, "job").stream()
                     .anyMatch(i -> i.waiters().size() == 1), "the waiter queued");
             long t0 = System.nanoTime();
             c.kill(victim); // no session close: the cluster must expire it
-            LockLease got = next.get(10, TimeUnit.SECONDS);
+            LockLease got = next.get(30, TimeUnit.SECONDS);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             System.out.printf("MEASURED crash take-over (in-process stop, session timeout 2000 ms): %d ms%n", ms);
             assertTrue(got.fencingToken() > held.fencingToken());
-            assertTrue(ms <= 2000 + 1000 + 500, "take-over within session timeout + 1 s (+ scheduling): " + ms);
+            // By expiry, not by some later timeout: the slack covers a loaded machine (MEASURED above is
+            // what an idle one does).
+            assertTrue(ms <= 2000 + 5000, "take-over within the 2 s session timeout + 5 s of slack: " + ms);
             assertTrue(ms >= 1000, "not before the session could have expired: " + ms);
         }
     }
 
     @Test
     void aPausedHoldersLeaseTurnsInvalidByItsOwnClockBeforeTheLockIsGrantedElsewhere() throws Exception {
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leader = c.awaitLeader(Duration.ofSeconds(10));
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             String holderId = leader.equals("n1") ? "n2" : "n1";
             String waiterId = leader.equals("n3") ? "n2" : "n3";
             LockLease lease = c.node(holderId).lock("pause").acquire();
             CompletableFuture<LockLease> next = c.node(waiterId).lock("pause").acquireAsync();
-            LocalCluster.await(Duration.ofSeconds(5), () -> c.node(waiterId).locks(LockKind.LOCK, "pause").stream()
+            LocalCluster.await(LocalCluster.PATIENCE, () -> c.node(waiterId).locks(LockKind.LOCK, "pause").stream()
                     .anyMatch(i -> i.waiters().size() == 1), "the waiter queued");
             // Stall the holder's event loop for 3 s, longer than the 2 s session timeout: like a GC
             // pause, nothing on that node runs — no keep-alive, no lost() signal, no event.
             stallLoop(c.node(holderId), 3_000);
-            long[] seen = invalidThenGranted(lease, next);
-            long invalidAt = seen[0];
-            long grantedAt = seen[1];
+            Watch seen = invalidThenGranted(lease, next);
             System.out.printf("MEASURED stalled holder: lease invalid %d ms before the lock was granted elsewhere%n",
-                    (grantedAt - invalidAt) / 1_000_000);
-            assertTrue(invalidAt < grantedAt, "isValid() still said true when the lock was granted elsewhere");
+                    (seen.grantedAt() - seen.invalidAt()) / 1_000_000);
+            assertFalse(seen.validAfterGrant(), "isValid() still said true when the lock was granted elsewhere");
             assertTrue(next.get().fencingToken() > lease.fencingToken());
             assertEquals("session not renewed within the session timeout minus the safety margin",
-                    lease.lost().get(10, TimeUnit.SECONDS), "lost() fires once the node runs again");
+                    lease.lost().get(30, TimeUnit.SECONDS), "lost() fires once the node runs again");
         }
     }
 
@@ -122,20 +124,20 @@ class LockIntegrationTest {
     void aMaxHoldLeaseEndsLocallyBeforeTheClusterGrantsTheLockOnEvenWhenTheHolderIsStalled() throws Exception {
         // Chaos anomaly A1: a holder cut off from the majority never applies the entry that ends
         // its grant at the maximum hold; its lease must end by its own clock first.
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leader = c.awaitLeader(Duration.ofSeconds(10));
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             String holderId = leader.equals("n1") ? "n2" : "n1";
             String waiterId = leader.equals("n3") ? "n2" : "n3";
             long t0 = System.nanoTime();
             LockLease lease = c.node(holderId).lock("hold").withMaxHold(Duration.ofMillis(1000)).acquire();
             CompletableFuture<LockLease> next = c.node(waiterId).lock("hold").acquireAsync();
             stallLoop(c.node(holderId), 2_500);
-            long[] seen = invalidThenGranted(lease, next);
-            long invalidAt = seen[0];
-            long grantedAt = seen[1];
-            assertTrue(invalidAt < grantedAt, "isValid() was still true when the lock was granted elsewhere");
-            assertTrue((invalidAt - t0) / 1_000_000 <= 1000, "invalid " + (invalidAt - t0) / 1_000_000
-                    + " ms after the acquire call; the hold is 1000 ms");
+            Watch seen = invalidThenGranted(lease, next);
+            assertFalse(seen.validAfterGrant(), "isValid() was still true when the lock was granted elsewhere");
+            // Never seen valid later than the hold after the acquire call (a watcher that starts late
+            // only sees it invalid: no timing assumption about when the watch begins).
+            assertTrue((seen.lastValidAt() - t0) / 1_000_000 <= 1000, "still valid " + (seen.lastValidAt() - t0)
+                    / 1_000_000 + " ms after the acquire call; the hold is 1000 ms");
             assertTrue(next.get().fencingToken() > lease.fencingToken());
         }
     }
@@ -201,7 +203,7 @@ class LockIntegrationTest {
             assertEquals(3, s1.held());
             CompletableFuture<LockLease> waits = s2.acquireAsync(2);
             two.release();
-            LockLease got = waits.get(5, TimeUnit.SECONDS);
+            LockLease got = waits.get(30, TimeUnit.SECONDS);
             assertEquals(2, got.permits());
             assertTrue(got.fencingToken() > one.fencingToken());
             assertThrows(InvalidArgumentException.class, () -> c.node("n3").semaphore("pool", 5).acquire(1),
@@ -212,13 +214,13 @@ class LockIntegrationTest {
             LockLease r1 = rw1.readLock().acquire();
             LockLease r2 = rw2.readLock().acquire();
             CompletableFuture<LockLease> writer = rw1.writeLock().acquireAsync();
-            LocalCluster.await(Duration.ofSeconds(5), () -> c.node("n2").locks(LockKind.RWLOCK, "doc").stream()
+            LocalCluster.await(LocalCluster.PATIENCE, () -> c.node("n2").locks(LockKind.RWLOCK, "doc").stream()
                     .anyMatch(i -> i.waiters().size() == 1), "the writer queued");
             assertEquals(Optional.empty(), rw2.readLock().tryAcquire(Duration.ZERO), "a reader queues behind the writer");
             r1.release();
             assertFalse(writer.isDone());
             r2.release();
-            LockLease w = writer.get(5, TimeUnit.SECONDS);
+            LockLease w = writer.get(30, TimeUnit.SECONDS);
             assertTrue(w.fencingToken() > r2.fencingToken());
             w.release();
         }
@@ -240,15 +242,15 @@ class LockIntegrationTest {
             LeaderElection view = c.node("n3").leader("billing");
             assertEquals(Optional.of(new LeaderInfo("billing", "n1", a.term())), view.leader());
             a.resign();
-            assertEquals("resigned", a.revoked().get(5, TimeUnit.SECONDS));
-            Leadership lb = b.get(5, TimeUnit.SECONDS);
+            assertEquals("resigned", a.revoked().get(30, TimeUnit.SECONDS));
+            Leadership lb = b.get(30, TimeUnit.SECONDS);
             assertTrue(lb.term() > a.term());
             CompletableFuture<Leadership> cNext = c.node("n3").leader("billing").electAsync();
             c.node("n2").close();
             assertTrue(lb.revoked().isDone(), "closing revokes before the session ends");
-            Leadership l3 = cNext.get(5, TimeUnit.SECONDS);
+            Leadership l3 = cNext.get(30, TimeUnit.SECONDS);
             assertTrue(l3.term() > lb.term());
-            assertTrue(three.await(5, TimeUnit.SECONDS), "watch saw " + seen);
+            assertTrue(three.await(30, TimeUnit.SECONDS), "watch saw " + seen);
             assertEquals(List.of("n1@" + a.term(), "n2@" + lb.term(), "n3@" + l3.term()), seen.subList(0, 3));
             watch.close();
         }
@@ -260,7 +262,7 @@ class LockIntegrationTest {
             FencingGuard store = new FencingGuard("invoice-store");
             LockLease old = c.node("n1").lock("invoice").withMaxHold(Duration.ofMillis(500)).acquire();
             store.run(old.fencingToken(), () -> { });
-            assertTrue(old.lost().get(5, TimeUnit.SECONDS).startsWith("maximum hold time passed"));
+            assertTrue(old.lost().get(30, TimeUnit.SECONDS).startsWith("maximum hold time passed"));
             LockLease fresh = c.node("n2").lock("invoice").acquire();
             store.run(fresh.fencingToken(), () -> { });
             StaleTokenException e = assertThrows(StaleTokenException.class, () -> store.run(old.fencingToken(), () -> { }));
@@ -290,25 +292,41 @@ class LockIntegrationTest {
             java.util.concurrent.locks.LockSupport.parkNanos(ms * 1_000_000);
             return null;
         });
-        assertTrue(stalled.await(5, TimeUnit.SECONDS));
+        assertTrue(stalled.await(30, TimeUnit.SECONDS));
     }
 
-    /** Spins until the lease reads invalid and the next grant arrived; returns both instants (nanoTime). */
-    private static long[] invalidThenGranted(LockLease lease, CompletableFuture<LockLease> next) {
+    /**
+     * What a watcher saw while the lease ran out and the lock went elsewhere (nanoTime instants). Each
+     * sample reads the grant first and the lease second, so {@code validAfterGrant} is a real
+     * violation (the lease still said valid after the lock was granted elsewhere); a watcher that
+     * the scheduler delays only sees both change in one sample, which proves nothing either way and
+     * fails nothing.
+     */
+    private record Watch(long invalidAt, long grantedAt, long lastValidAt, boolean validAfterGrant) {
+    }
+
+    private static Watch invalidThenGranted(LockLease lease, CompletableFuture<LockLease> next) {
         long invalidAt = 0;
         long grantedAt = 0;
-        long deadline = System.nanoTime() + 6_000_000_000L;
+        long lastValidAt = 0;
+        boolean validAfterGrant = false;
+        long deadline = System.nanoTime() + LocalCluster.PATIENCE.toNanos();
         while ((invalidAt == 0 || grantedAt == 0) && System.nanoTime() < deadline) {
-            long now = System.nanoTime();
-            if (invalidAt == 0 && !lease.isValid()) {
-                invalidAt = now;
+            long before = System.nanoTime();
+            boolean granted = next.isDone();
+            boolean valid = lease.isValid();
+            if (valid) {
+                lastValidAt = before;
+                validAfterGrant |= granted;
+            } else if (invalidAt == 0) {
+                invalidAt = before;
             }
-            if (grantedAt == 0 && next.isDone()) {
-                grantedAt = now;
+            if (granted && grantedAt == 0) {
+                grantedAt = before;
             }
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000); // leave the CPU to the nodes
         }
         assertTrue(invalidAt != 0 && grantedAt != 0, "invalid " + invalidAt + ", granted " + grantedAt);
-        return new long[] {invalidAt, grantedAt};
+        return new Watch(invalidAt, grantedAt, lastValidAt, validAfterGrant);
     }
 }

@@ -1,6 +1,7 @@
 package io.tandem.it;
 
 import io.tandem.Tandem;
+import io.tandem.state.LockKind;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +14,9 @@ import java.util.Arrays;
  * a lock or a leadership must be a real process that dies without a goodbye.
  *
  * <p>Arguments: nodeId bind seeds(comma-separated) dataDir clusterName secret sessionTimeoutMs.
- * Commands on stdin: {@code lock NAME}, {@code elect GROUP}. Prints {@code READY},
- * {@code GRANTED name token}, {@code LEADER group term}, {@code LOST name reason} on stdout.
+ * Commands on stdin: {@code lock NAME}, {@code elect GROUP}, {@code waiters NAME}. Prints {@code READY},
+ * {@code GRANTED name token}, {@code LEADER group term}, {@code LOST name reason},
+ * {@code WAITERS name count} (as this member's state has it) on stdout.
  */
 public final class LockProcessMain {
 
@@ -36,6 +38,10 @@ public final class LockProcessMain {
                     say("GRANTED " + lease.name() + " " + lease.fencingToken());
                     lease.lost().thenAccept(why -> say("LOST " + lease.name() + " " + why));
                 });
+            } else if (cmd[0].equals("waiters")) {
+                int waiters = node.locks(LockKind.LOCK, cmd[1]).stream().filter(i -> i.name().equals(cmd[1]))
+                        .mapToInt(i -> i.waiters().size()).sum();
+                say("WAITERS " + cmd[1] + " " + waiters);
             } else if (cmd[0].equals("elect")) {
                 node.leader(cmd[1]).electAsync().thenAccept(lead -> {
                     say("LEADER " + lead.group() + " " + lead.term());

@@ -1,5 +1,6 @@
 package io.tandem.it;
 
+import io.tandem.testing.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,6 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
 class LockProcessTest {
 
     private static final long SESSION_TIMEOUT_MS = 3000;
+    /**
+     * What a take-over may take beyond the session timeout: detection, the expiry entry, the grant and
+     * the output line, on three JVMs that may share two cores with a CPU hog. The figures printed as
+     * MEASURED (docs/guarantees.md) are what an idle machine does; this bound only says "by expiry,
+     * not by some later timeout".
+     */
+    private static final long SLACK_MS = 5000;
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @TempDir
     Path dir;
@@ -110,7 +119,7 @@ class LockProcessTest {
     private void startAll() throws Exception {
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (int i = 1; i <= 3; i++) {
-            ports.put("n" + i, LocalCluster.freePort());
+            ports.put("n" + i, TestPorts.next());
         }
         List<String> seeds = new ArrayList<>();
         ports.values().forEach(p -> seeds.add("127.0.0.1:" + p));
@@ -125,6 +134,16 @@ class LockProcessTest {
         }
         for (Member m : members.values()) {
             assertNotNull(m.await("READY", Duration.ofSeconds(60)), m.id + " did not start:\n" + m.tail());
+        }
+    }
+
+    /** Asks {@code m} until its state shows one waiter on lock {@code name}. */
+    private static void awaitQueued(Member m, String name) throws Exception {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (m.await("WAITERS " + name + " 1", Duration.ZERO) == null) {
+            assertTrue(System.nanoTime() < deadline, m.id + " never showed a waiter on " + name + ":\n" + m.tail());
+            m.send("waiters " + name);
+            m.await("WAITERS " + name + " 1", Duration.ofMillis(200));
         }
     }
 
@@ -151,19 +170,19 @@ class LockProcessTest {
         Member holder = members.get("n1");
         Member waiter = members.get("n2");
         holder.send("lock payroll");
-        String granted = holder.await("GRANTED payroll", Duration.ofSeconds(20));
+        String granted = holder.await("GRANTED payroll", PATIENCE);
         assertNotNull(granted, holder.tail());
         long token = Long.parseLong(granted.split(" ")[2]);
         waiter.send("lock payroll");
-        Thread.sleep(500); // let the waiter queue (its grant can only follow the holder's death)
+        awaitQueued(waiter, "payroll"); // its grant can only follow the holder's death
         assertEquals(null, waiter.await("GRANTED", Duration.ZERO), "granted while held:\n" + waiter.tail());
         long killedAt = kill(holder);
-        String next = waiter.await("GRANTED payroll", Duration.ofMillis(SESSION_TIMEOUT_MS + 5000));
+        String next = waiter.await("GRANTED payroll", Duration.ofMillis(SESSION_TIMEOUT_MS).plus(PATIENCE));
         assertNotNull(next, "no take-over:\n" + waiter.tail());
         long ms = (waiter.seenAt(next) - killedAt) / 1_000_000;
         System.out.printf("MEASURED kill -9 lock take-over (session timeout %d ms): %d ms%n", SESSION_TIMEOUT_MS, ms);
         assertTrue(Long.parseLong(next.split(" ")[2]) > token);
-        assertTrue(ms <= SESSION_TIMEOUT_MS + 1000, "take-over took " + ms + " ms");
+        assertTrue(ms <= SESSION_TIMEOUT_MS + SLACK_MS, "take-over took " + ms + " ms");
     }
 
     @Test
@@ -174,7 +193,7 @@ class LockProcessTest {
         }
         Member leader = null;
         String line = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (leader == null && System.nanoTime() < deadline) {
             for (Member m : members.values()) {
                 String l = m.await("LEADER scheduler", Duration.ofMillis(50));
@@ -190,7 +209,7 @@ class LockProcessTest {
         long killedAt = kill(leader);
         Member next = null;
         String nextLine = null;
-        deadline = System.nanoTime() + Duration.ofMillis(SESSION_TIMEOUT_MS + 5000).toNanos();
+        deadline = System.nanoTime() + Duration.ofMillis(SESSION_TIMEOUT_MS).plus(PATIENCE).toNanos();
         while (next == null && System.nanoTime() < deadline) {
             for (Member m : members.values()) {
                 if (m != leader) {
@@ -207,7 +226,7 @@ class LockProcessTest {
         long ms = (next.seenAt(nextLine) - killedAt) / 1_000_000;
         System.out.printf("MEASURED kill -9 leader fail-over (session timeout %d ms): %d ms%n", SESSION_TIMEOUT_MS, ms);
         assertTrue(Long.parseLong(nextLine.split(" ")[2]) > term);
-        assertTrue(ms <= SESSION_TIMEOUT_MS + 1000, "fail-over took " + ms + " ms");
+        assertTrue(ms <= SESSION_TIMEOUT_MS + SLACK_MS, "fail-over took " + ms + " ms");
         for (Member m : members.values()) {
             if (m != leader && m != next) {
                 assertEquals(null, m.await("LEADER", Duration.ofMillis(300)), "a second leader:\n" + m.tail());

@@ -45,7 +45,7 @@ class MixedVersionProcessTest {
             procs.startAll();
             List<String> seeds = new ArrayList<>();
             procs.ports.keySet().forEach(id -> seeds.add(procs.address(id)));
-            try (Tandem here = Tandem.builder().nodeId("upgraded").bind("127.0.0.1:" + LocalCluster.freePort())
+            try (Tandem here = Tandem.builder().nodeId("upgraded").bind("127.0.0.1:" + io.tandem.testing.TestPorts.next())
                     .seeds(seeds).dataDir(dir.resolve("upgraded")).clusterName(NodeProcesses.CLUSTER)
                     .clusterSecret(NodeProcesses.SECRET).tick(Duration.ofMillis(25)).electionTimeoutTicks(10)
                     .sessionTimeout(Duration.ofSeconds(3)).requestTimeout(Duration.ofSeconds(5)).start()) {

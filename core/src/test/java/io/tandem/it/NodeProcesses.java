@@ -1,5 +1,6 @@
 package io.tandem.it;
 
+import io.tandem.testing.TestPorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ final class NodeProcesses implements AutoCloseable {
     NodeProcesses(Path root, int count) throws IOException {
         this.root = root;
         for (int i = 1; i <= count; i++) {
-            ports.put("n" + i, LocalCluster.freePort());
+            ports.put("n" + i, TestPorts.next());
         }
         // If this JVM is stopped before close() runs, the nodes must not outlive it.
         Runtime.getRuntime().addShutdownHook(killOnExit);

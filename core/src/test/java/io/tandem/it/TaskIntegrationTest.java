@@ -52,14 +52,14 @@ class TaskIntegrationTest {
             c.node("n2").tasks("emails", FAST).handle("send",
                     ctx -> utf8("sent " + ctx.payloadAsString() + " by n2 attempt " + ctx.attempt()), 4);
             TaskQueue q1 = c.node("n1").tasks("emails", FAST);
-            byte[] result = q1.run("send", utf8("hello")).get(20, TimeUnit.SECONDS);
+            byte[] result = q1.run("send", utf8("hello")).get(30, TimeUnit.SECONDS);
             assertEquals("sent hello by n2 attempt 1", TaskQueue.text(result));
             List<CompletableFuture<byte[]>> many = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 many.add(q1.run("send", utf8("m" + i)));
             }
             for (int i = 0; i < 50; i++) {
-                assertEquals("sent m" + i + " by n2 attempt 1", TaskQueue.text(many.get(i).get(20, TimeUnit.SECONDS)));
+                assertEquals("sent m" + i + " by n2 attempt 1", TaskQueue.text(many.get(i).get(30, TimeUnit.SECONDS)));
             }
             QueueStats s = c.node("n3").tasks("emails").stats();
             assertEquals(51, s.completed());
@@ -78,7 +78,7 @@ class TaskIntegrationTest {
                         all.countDown();
                     }
                     // Hold the slot until every node has had work, so one node cannot take it all.
-                    all.await(10, TimeUnit.SECONDS);
+                    all.await(30, TimeUnit.SECONDS);
                     return utf8(id);
                 }, 1);
             }
@@ -87,7 +87,7 @@ class TaskIntegrationTest {
                 parts.add(c.node("n1").tasks("fan").run("part", new byte[0]));
             }
             for (CompletableFuture<byte[]> p : parts) {
-                p.get(20, TimeUnit.SECONDS);
+                p.get(30, TimeUnit.SECONDS);
             }
             assertEquals(Set.of("n1", "n2", "n3"), ranOn);
         }
@@ -105,7 +105,7 @@ class TaskIntegrationTest {
                 throw new IllegalStateException("downstream unavailable");
             }, 2);
             ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> q.result(id).get(20, TimeUnit.SECONDS));
+                    () -> q.result(id).get(30, TimeUnit.SECONDS));
             TaskFailedException failed = assertInstanceOf(TaskFailedException.class, e.getCause());
             assertEquals(TaskState.DEAD, failed.state());
             assertTrue(failed.getMessage().contains("downstream unavailable"), failed.getMessage());
@@ -118,7 +118,7 @@ class TaskIntegrationTest {
             c.node("n3").tasks("jobs").stopHandling("flaky");
             c.node("n2").tasks("jobs", FAST).handle("flaky", ctx -> utf8("fixed"), 1);
             q.requeue(id);
-            assertEquals("fixed", TaskQueue.text(q.result(id).get(20, TimeUnit.SECONDS)));
+            assertEquals("fixed", TaskQueue.text(q.result(id).get(30, TimeUnit.SECONDS)));
             assertEquals(0, q.purgeDead());
             assertThrows(NotFoundException.class, () -> q.requeue(424242));
             assertThrows(InvalidArgumentException.class, () -> q.requeue(id), "a completed task is not dead");
@@ -127,7 +127,7 @@ class TaskIntegrationTest {
 
     @Test
     void aKilledWorkersTaskRunsAgainOnAnotherNodeAndItsLateResultIsRefused() throws Exception {
-        try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
+        try (LocalCluster c = new LocalCluster(dir, 3, LocalCluster.SHORT_SESSION).startFounders()) {
             CountDownLatch started = new CountDownLatch(1);
             c.node("n3").tasks("slow", FAST).handle("job", ctx -> {
                 started.countDown();
@@ -136,7 +136,7 @@ class TaskIntegrationTest {
             }, 1);
             TaskQueue q = c.node("n1").tasks("slow", FAST);
             CompletableFuture<byte[]> done = q.run("job", new byte[0]);
-            assertTrue(started.await(10, TimeUnit.SECONDS));
+            assertTrue(started.await(30, TimeUnit.SECONDS));
             c.node("n2").tasks("slow", FAST).handle("job", ctx -> utf8("n2 attempt " + ctx.attempt()), 1);
             long killed = System.nanoTime();
             c.kill("n3");
@@ -160,8 +160,8 @@ class TaskIntegrationTest {
                 }
                 return utf8("repaired");
             }, 1);
-            assertEquals("done-x", TaskQueue.text(q.result(ok).get(20, TimeUnit.SECONDS)));
-            assertThrows(ExecutionException.class, () -> q.result(bad).get(20, TimeUnit.SECONDS));
+            assertEquals("done-x", TaskQueue.text(q.result(ok).get(30, TimeUnit.SECONDS)));
+            assertThrows(ExecutionException.class, () -> q.result(bad).get(30, TimeUnit.SECONDS));
             String node = "127.0.0.1:" + c.ports.get("n1");
             String[] list = cli("task", "list", "cliq", "--node", node);
             assertEquals("0", list[0], list[2]);
@@ -174,7 +174,7 @@ class TaskIntegrationTest {
             fixed.set(true);
             String[] requeue = cli("task", "requeue", "cliq", String.valueOf(bad), "--node", node);
             assertEquals("0", requeue[0], requeue[2]);
-            assertEquals("repaired", TaskQueue.text(q.result(bad).get(20, TimeUnit.SECONDS)));
+            assertEquals("repaired", TaskQueue.text(q.result(bad).get(30, TimeUnit.SECONDS)));
             String[] again = cli("task", "requeue", "cliq", String.valueOf(bad), "--node", node);
             assertEquals("1", again[0]);
             assertTrue(again[2].contains("only dead-lettered tasks can be re-queued"), again[2]);
@@ -210,7 +210,7 @@ class TaskIntegrationTest {
             AtomicInteger ticks = new AtomicInteger();
             c.node("n2").tasks("misc", FAST).handle("tick", ctx -> utf8("t" + ticks.incrementAndGet()), 1);
             q.schedule("every-300ms", Task.named("tick"), Duration.ofMillis(300));
-            LocalCluster.await(Duration.ofSeconds(15), () -> ticks.get() >= 3, "three scheduled runs");
+            LocalCluster.await(LocalCluster.PATIENCE, () -> ticks.get() >= 3, "three scheduled runs");
             assertTrue(q.unschedule("every-300ms"));
             assertFalse(q.unschedule("every-300ms"));
             assertEquals(1, q.stats().cancelled());
@@ -227,13 +227,15 @@ class TaskIntegrationTest {
             TaskQueue stuck = c.node("n3").tasks("stuck", FAST.handlerTimeout(Duration.ofMillis(300)).maxAttempts(1));
             stuck.handle("hang", ctx -> {
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-                while (System.nanoTime() < until) {
-                    Thread.onSpinWait(); // deaf to interrupts
+                for (long left; (left = until - System.nanoTime()) > 0; ) {
+                    // Deaf to interrupts (park returns on one; the loop parks again), and off the CPU,
+                    // which the other nodes of this JVM need.
+                    java.util.concurrent.locks.LockSupport.parkNanos(left);
                 }
                 return utf8("too late");
             }, 1);
             ExecutionException hung = assertThrows(ExecutionException.class,
-                    () -> stuck.run("hang", new byte[0]).get(20, TimeUnit.SECONDS));
+                    () -> stuck.run("hang", new byte[0]).get(30, TimeUnit.SECONDS));
             assertTrue(hung.getCause().getMessage().contains("timed out after 300 ms"), hung.getCause().getMessage());
             c.node("n2").tasks("misc").handle("dup", ctx -> null, 1);
             assertThrows(InvalidArgumentException.class, () -> c.node("n2").tasks("misc").handle("dup", ctx -> null, 1));
@@ -248,7 +250,7 @@ class TaskIntegrationTest {
     @Test
     void aResultWaiterCompletesWhenItsNodeCatchesUpThroughASnapshot() throws Exception {
         try (LocalCluster c = new LocalCluster(dir, 3).startFounders()) {
-            String leader = c.awaitLeader(Duration.ofSeconds(5));
+            String leader = c.awaitLeader(LocalCluster.PATIENCE);
             String waiterId = leader.equals("n1") ? "n2" : "n1";
             CountDownLatch release = new CountDownLatch(1);
             c.node(leader).tasks("snap", FAST).handle("job", ctx -> {
@@ -274,20 +276,20 @@ class TaskIntegrationTest {
             c.node(waiterId).runtime().read(false, sm -> {
                 stalled.countDown();
                 try {
-                    resume.await(30, TimeUnit.SECONDS);
+                    resume.await(120, TimeUnit.SECONDS); // released in finally below
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
                 return null;
             });
             try {
-                assertTrue(stalled.await(5, TimeUnit.SECONDS));
+                assertTrue(stalled.await(30, TimeUnit.SECONDS));
                 for (int i = 0; i < 300; i++) {
                     c.node(leader).data().write("fill" + (i % 20), "v" + i);
                 }
                 release.countDown();
                 TaskQueue onLeader = c.node(leader).tasks("snap", FAST);
-                LocalCluster.await(Duration.ofSeconds(2), () -> onLeader.status(id).orElseThrow().state()
+                LocalCluster.await(LocalCluster.PATIENCE, () -> onLeader.status(id).orElseThrow().state()
                         == TaskState.COMPLETED, "task completed while the waiter is stalled");
                 for (int i = 0; i < 300; i++) {
                     c.node(leader).data().write("fill" + (i % 20), "w" + i);
@@ -296,9 +298,9 @@ class TaskIntegrationTest {
             } finally {
                 resume.countDown();
             }
-            LocalCluster.await(Duration.ofSeconds(15), () -> restored.get() > 0,
+            LocalCluster.await(LocalCluster.PATIENCE, () -> restored.get() > 0,
                     waiterId + " catching up through an installed snapshot");
-            byte[] got = assertDoesNotThrow(() -> result.get(10, TimeUnit.SECONDS), "result(" + id + ") on "
+            byte[] got = assertDoesNotThrow(() -> result.get(30, TimeUnit.SECONDS), "result(" + id + ") on "
                     + waiterId + " never completed after it caught up through a snapshot containing the completion");
             assertEquals("done " + id, TaskQueue.text(got));
         }

@@ -39,7 +39,7 @@ class TaskProcessTest {
             procs.startAll();
             List<String> seeds = new ArrayList<>();
             procs.ports.keySet().forEach(id -> seeds.add(procs.address(id)));
-            try (Tandem here = Tandem.builder().nodeId("submitter").bind("127.0.0.1:" + LocalCluster.freePort())
+            try (Tandem here = Tandem.builder().nodeId("submitter").bind("127.0.0.1:0")
                     .seeds(seeds).dataDir(dir.resolve("submitter")).clusterName(NodeProcesses.CLUSTER)
                     .clusterSecret(NodeProcesses.SECRET).tick(Duration.ofMillis(25)).electionTimeoutTicks(10)
                     .sessionTimeout(Duration.ofSeconds(3)).requestTimeout(Duration.ofSeconds(5)).start()) {

@@ -51,7 +51,7 @@ class RaftNodeTest {
         node = new RaftNode(opt, new RaftNode.Storage(log, new InMemoryMetaStore(),
                 new InMemorySnapshotStore(2)), new InMemoryNetwork().transport(tc), Clock.SYSTEM,
                 new SplittableRandom(7), callbacks);
-        node.start().get(10, TimeUnit.SECONDS);
+        node.start().get(30, TimeUnit.SECONDS);
         return node;
     }
 
@@ -72,12 +72,12 @@ class RaftNodeTest {
             writes.add(node.submit(new Command.Put("k" + i, new byte[] {1}, Command.Put.ANY_VERSION, 0, false)));
         }
         for (CompletableFuture<CommandResult> w : writes) {
-            CommandResult.Written r = (CommandResult.Written) w.get(10, TimeUnit.SECONDS);
+            CommandResult.Written r = (CommandResult.Written) w.get(30, TimeUnit.SECONDS);
             assertEquals(1, r.record().version(), "a retried write must not apply twice");
         }
-        long revision = node.read(true, StateMachine::revision).get(10, TimeUnit.SECONDS);
+        long revision = node.read(true, StateMachine::revision).get(30, TimeUnit.SECONDS);
         assertEquals(200, revision, "200 writes, 200 changes, however often they were re-sent");
-        long logEntries = node.status().get(5, TimeUnit.SECONDS).lastIndex();
+        long logEntries = node.status().get(30, TimeUnit.SECONDS).lastIndex();
         assertTrue(logEntries > 200, "the retries did reach the log (" + logEntries + " entries)");
     }
 
@@ -91,7 +91,7 @@ class RaftNodeTest {
         int overloaded = 0;
         for (CompletableFuture<CommandResult> w : writes) {
             try {
-                w.get(10, TimeUnit.SECONDS);
+                w.get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 assertInstanceOf(OverloadedException.class, e.getCause());
                 assertTrue(e.getCause().getMessage().contains("maxPendingRequests"), e.getCause().getMessage());

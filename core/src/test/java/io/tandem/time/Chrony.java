@@ -77,7 +77,7 @@ final class Chrony implements AutoCloseable {
 
     private void startFeeding(long skewMs) throws IOException {
         Path sock = dir.resolve("ref.sock");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(sock)) {
             if (System.nanoTime() > deadline || !chronyd.isAlive()) {
                 throw new IOException("chronyd did not create " + sock + "; its log: " + log());

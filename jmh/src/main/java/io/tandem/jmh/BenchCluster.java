@@ -1,9 +1,9 @@
 package io.tandem.jmh;
 
+import io.tandem.testing.TestPorts;
 import io.tandem.Tandem;
 import io.tandem.TandemConfig;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ final class BenchCluster implements AutoCloseable {
         List<String> seeds = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            ports.add(freePort());
+            ports.add(TestPorts.next());
             seeds.add("127.0.0.1:" + ports.get(i));
         }
         ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -69,12 +69,6 @@ final class BenchCluster implements AutoCloseable {
 
     Tandem node(int i) {
         return nodes.get(Math.floorMod(i, nodes.size()));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

@@ -1,10 +1,10 @@
 package io.tandem.jmh;
 
+import io.tandem.testing.TestPorts;
 import io.tandem.Tandem;
 import io.tandem.TandemConfig;
 import io.tandem.task.TaskQueue;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,9 +55,7 @@ public class TaskBenchmark {
         List<String> seeds = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports.add(s.getLocalPort());
-            }
+            ports.add(TestPorts.next());
             seeds.add("127.0.0.1:" + ports.get(i));
         }
         List<CompletableFuture<Tandem>> starting = new ArrayList<>();

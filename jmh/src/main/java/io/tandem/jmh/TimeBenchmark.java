@@ -1,5 +1,6 @@
 package io.tandem.jmh;
 
+import io.tandem.testing.TestPorts;
 import io.tandem.Tandem;
 import io.tandem.TandemConfig;
 import io.tandem.raft.Role;
@@ -7,8 +8,6 @@ import io.tandem.time.ClusterTime;
 import io.tandem.time.HybridClock;
 import io.tandem.time.PhysicalClock;
 import io.tandem.time.SlewedClock;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +54,7 @@ public class TimeBenchmark {
         List<String> seeds = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            ports.add(freePort());
+            ports.add(TestPorts.next());
             seeds.add("127.0.0.1:" + ports.get(i));
         }
         List<CompletableFuture<Tandem>> starting = new ArrayList<>();
@@ -124,11 +123,5 @@ public class TimeBenchmark {
     @Threads(8)
     public long nextTimestamp8() {
         return time.nextTimestamp();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -81,7 +81,7 @@ class DiskFullTest {
             assertTrue(full.getMessage().contains("no space left on device"), full.getMessage());
             last = log.lastIndex();
             assertThrows(EntryUnavailableException.class, () -> log.entry(last + 1));
-            assertEquals(last, log.sync().get(10, TimeUnit.SECONDS));
+            assertEquals(last, log.sync().get(30, TimeUnit.SECONDS));
             assertEquals(batch(1, (int) last, 1, 1000), log.entries(1, last + 1, Long.MAX_VALUE));
         }
         try (SegmentedRaftLog log = SegmentedRaftLog.open(config(dir))) {

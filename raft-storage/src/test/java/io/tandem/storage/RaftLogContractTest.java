@@ -214,10 +214,10 @@ abstract class RaftLogContractTest {
     @Test
     void syncMakesEverythingAppendedBeforeItDurable() throws Exception {
         log.append(batch(1, 10, 1));
-        long synced = log.sync().get(10, TimeUnit.SECONDS);
+        long synced = log.sync().get(30, TimeUnit.SECONDS);
         assertTrue(synced >= 10, "synced " + synced);
         assertTrue(log.durableIndex() >= 10);
-        assertEquals(log.durableIndex(), log.sync().get(10, TimeUnit.SECONDS));
+        assertEquals(log.durableIndex(), log.sync().get(30, TimeUnit.SECONDS));
     }
 
     @Test
@@ -228,7 +228,7 @@ abstract class RaftLogContractTest {
             futures.add(log.sync());
         }
         for (int i = 0; i < futures.size(); i++) {
-            assertTrue(futures.get(i).get(10, TimeUnit.SECONDS) >= 3L * (i + 1));
+            assertTrue(futures.get(i).get(30, TimeUnit.SECONDS) >= 3L * (i + 1));
         }
         assertEquals(150, log.durableIndex());
     }
@@ -268,7 +268,7 @@ abstract class RaftLogContractTest {
                 log.reset(next);
                 model.reset(next);
             } else {
-                assertTrue(log.sync().get(10, TimeUnit.SECONDS) >= model.last());
+                assertTrue(log.sync().get(30, TimeUnit.SECONDS) >= model.last());
             }
             model.check(log, seed, step);
         }

@@ -133,8 +133,8 @@ class SegmentedRaftLogTest extends RaftLogContractTest {
         assertFalse(thread.isDone());
         gate.countDown();
         faults.forceGate = null;
-        assertEquals("tandem-log-sync-log", thread.get(10, TimeUnit.SECONDS));
-        assertEquals(6, second.get(10, TimeUnit.SECONDS));
+        assertEquals("tandem-log-sync-log", thread.get(30, TimeUnit.SECONDS));
+        assertEquals(6, second.get(30, TimeUnit.SECONDS));
         assertEquals(6, log.durableIndex());
     }
 
@@ -203,7 +203,7 @@ class SegmentedRaftLogTest extends RaftLogContractTest {
         log.append(batch(1, 3, 1));
         faults.failForce = true;
         log.append(batch(4, 1, 1));
-        ExecutionException e = assertThrows(ExecutionException.class, () -> log.sync().get(10, TimeUnit.SECONDS));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> log.sync().get(30, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof StorageException, e.toString());
         assertThrows(StorageException.class, () -> log.append(batch(5, 1, 1)));
         faults.failForce = false;
@@ -226,7 +226,7 @@ class SegmentedRaftLogTest extends RaftLogContractTest {
         faults.forceGate = null;
         gate.countDown();
         for (int i = 0; i < futures.size(); i++) {
-            assertTrue(futures.get(i).get(10, TimeUnit.SECONDS) >= 2L * (i + 1), "future " + i);
+            assertTrue(futures.get(i).get(30, TimeUnit.SECONDS) >= 2L * (i + 1), "future " + i);
         }
         int forces = faults.forces.get() - forcesBefore;
         // The first fsync is held at the gate while 99 more requests queue up; they share the next one.
@@ -267,19 +267,19 @@ class SegmentedRaftLogTest extends RaftLogContractTest {
         faults.forceGate = gate;
         log.append(batch(1, 10, 1, 0));
         CompletableFuture<Long> first = log.sync();
-        assertTrue(faults.forceArrived.await(10, TimeUnit.SECONDS)); // the syncer holds index 10 at the gate
+        assertTrue(faults.forceArrived.await(30, TimeUnit.SECONDS)); // the syncer holds index 10 at the gate
         log.append(batch(11, 5, 1, 0));
         CompletableFuture<Long> secondFuture = log.sync();
         CompletableFuture<Void> truncation = CompletableFuture.runAsync(() -> log.truncateSuffix(12));
         faults.forceGate = null;
         gate.countDown();
-        truncation.get(10, TimeUnit.SECONDS);
-        assertEquals(10, first.get(10, TimeUnit.SECONDS));
+        truncation.get(30, TimeUnit.SECONDS);
+        assertEquals(10, first.get(30, TimeUnit.SECONDS));
         // Either the syncer made 11..15 durable before the truncation took the sync lock (15), or
         // the truncation ran first and completed the request with what it left (11). It never hangs.
-        long second = secondFuture.get(10, TimeUnit.SECONDS);
+        long second = secondFuture.get(30, TimeUnit.SECONDS);
         assertTrue(second == 11 || second == 15, "second sync completed with " + second);
         assertEquals(11, log.durableIndex());
-        assertEquals(11, log.sync().get(10, TimeUnit.SECONDS));
+        assertEquals(11, log.sync().get(30, TimeUnit.SECONDS));
     }
 }

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /** Waits for a condition with a deadline, polling; the test fails with a description on timeout. */
 final class Await {
 
-    static final Duration DEFAULT = Duration.ofSeconds(10);
+    static final Duration DEFAULT = Duration.ofSeconds(30);
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private Await() {}

@@ -1,5 +1,6 @@
 package io.tandem.transport;
 
+import io.tandem.testing.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tandem.transport.TestMessages.Ping;
 import io.tandem.transport.TestMessages.Pong;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +60,7 @@ class NettyReconnectTest {
 
     @Test
     void reconnectsToAChildProcessThatIsKilledAndRestarted(@TempDir Path dir) throws Exception {
-        int port = freePort();
+        int port = TestPorts.next();
         Endpoint child = Endpoint.of("127.0.0.1", port);
         Collector pongs = new Collector();
         NettyTransport parent = start(TestConfigs.node("parent"), pongs);
@@ -89,11 +89,5 @@ class NettyReconnectTest {
         Process process = builder.start();
         processes.add(process);
         return process;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,12 +1,10 @@
 package io.tandem.transport;
 
+import io.tandem.testing.TestPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.epoll.Epoll;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
 
 /** The contract over real loopback sockets, with epoll where available. */
@@ -23,11 +21,7 @@ class NettyTransportContractTest extends TransportContractTest {
 
     @Override
     Endpoint unusedEndpoint() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return Endpoint.of("127.0.0.1", socket.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Endpoint.of("127.0.0.1", TestPorts.next()); // nothing listens there, and no other test will bind it
     }
 
     @Override

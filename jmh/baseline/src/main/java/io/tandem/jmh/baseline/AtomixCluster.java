@@ -13,9 +13,8 @@ import io.atomix.protocols.raft.ReadConsistency;
 import io.atomix.protocols.raft.partition.RaftPartitionGroup;
 import io.atomix.storage.StorageLevel;
 import io.atomix.utils.time.Versioned;
+import io.tandem.testing.TestPorts;
 import java.io.File;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -73,7 +72,7 @@ public final class AtomixCluster implements AutoCloseable {
     public AtomixCluster(String dataDir, boolean disk) throws Exception {
         this.dir = new File(dataDir);
         ClassLoader loader = AtomixCluster.class.getClassLoader();
-        int[] ports = {freePort(), freePort(), freePort()};
+        int[] ports = {TestPorts.next(), TestPorts.next(), TestPorts.next()};
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             nodes.add(Node.builder().withId("a" + (i + 1)).withAddress("127.0.0.1", ports[i]).build());
@@ -246,12 +245,6 @@ public final class AtomixCluster implements AutoCloseable {
         }
         if (!f.delete() && f.exists()) {
             f.deleteOnExit();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }
