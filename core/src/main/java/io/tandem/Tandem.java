@@ -182,7 +182,8 @@ public final class Tandem implements AutoCloseable {
         String memberId = requested.inMemory()
                 ? requested.nodeId() + "." + Long.toHexString(new SecureRandom().nextLong() >>> 40)
                 : requested.nodeId();
-        Transport transport = new NettyTransport(transportConfig(requested, memberId));
+        NettyTransport netty = new NettyTransport(transportConfig(requested, memberId));
+        Transport transport = netty;
         TandemConfig config = requested;
         if (requested.bind().port() == 0) {
             // The node advertises its address (seeds, joins, the time oracle): bind first to learn the port.
@@ -237,8 +238,15 @@ public final class Tandem implements AutoCloseable {
         }
         ClusterTime.Clocks clocks = ClusterTime.clocks(config.ntpServers(), config.ntpRefresh(),
                 config.maxClockOffset().toMillis(), config.dataDir().orElse(null));
+        // The node's loop is the transport's single I/O loop (DESIGN §10), also when a port-0 bind wraps it.
+        int loopCapacity = opt.inboxCapacity();
+        java.util.function.Function<Transport, io.tandem.node.NodeLoop> loops = t -> {
+            io.netty.channel.EventLoop shared = netty.singleEventLoop();
+            return shared != null ? io.tandem.node.NodeLoop.sharing(shared, loopCapacity)
+                    : io.tandem.node.NodeLoop.dedicated("tandem-loop-" + memberId, loopCapacity);
+        };
         RaftNode node = new RaftNode(opt, storage, transport, Clock.SYSTEM, new SplittableRandom(new SecureRandom()
-                .nextLong()), callbacks, clocks.hlc());
+                .nextLong()), callbacks, clocks.hlc(), loops);
         ExecutorService timeIo = Executors.newSingleThreadExecutor(r -> {
             Thread th = new Thread(r, "tandem-time-io-" + memberId);
             th.setDaemon(true);

@@ -18,6 +18,16 @@ import java.util.function.Consumer;
  */
 public interface NodeLoop {
 
+    /** A loop sharing a transport's single I/O loop (its owner, the transport, shuts it down). */
+    static NodeLoop sharing(io.netty.channel.EventLoop loop, int capacity) {
+        return NettyNodeLoop.sharing(loop, capacity);
+    }
+
+    /** A loop on a thread of its own, named {@code name}. */
+    static NodeLoop dedicated(String name, int capacity) {
+        return NettyNodeLoop.dedicated(name, capacity);
+    }
+
     /** A scheduled task that can be cancelled before it runs. */
     interface Timer {
         void cancel();
