@@ -38,6 +38,8 @@ import java.util.List;
  */
 public final class TestPorts {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TestPorts.class);
+
     public static final int FIRST_PORT = 20_000;
     public static final int LAST_PORT = 32_767;
     static final int BLOCK_PORTS = 32;
@@ -94,7 +96,7 @@ public final class TestPorts {
                     throw e;
                 }
                 // Test-support output: the surefire report keeps it beside the test that retried.
-                System.err.println("TestPorts: a port was taken (" + e + "); starting over on new ports, attempt "
+                LOG.warn("TestPorts: a port was taken (" + e + "); starting over on new ports, attempt "
                         + (i + 1) + " of " + BIND_ATTEMPTS);
             }
         }
@@ -160,7 +162,7 @@ public final class TestPorts {
             closeQuietly(channel);
             if (!warnedNoLocks) {
                 warnedNoLocks = true;
-                System.err.println("TestPorts: cannot lock " + LOCK_DIR + " (" + e + "); ports stay unique in this"
+                LOG.warn("TestPorts: cannot lock " + LOCK_DIR + " (" + e + "); ports stay unique in this"
                         + " JVM only, and a port another JVM takes is retried by retryOnBindFailure");
             }
             return true;
@@ -172,7 +174,7 @@ public final class TestPorts {
             try {
                 channel.close();
             } catch (IOException e) {
-                System.err.println("TestPorts: closing a lock file failed: " + e);
+                LOG.warn("TestPorts: closing a lock file failed: " + e);
             }
         }
     }
