@@ -48,6 +48,72 @@ class RuntimeSimulationTest {
 
     /** One run; returns what went wrong, or null. */
     static String run(long seed, RuntimeBug bug) {
+        return run(seed, bug, false);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("hostileSeeds")
+    void registerUnderFaultsWithHostilePeers(long seed) {
+        String problem = run(seed, null, true);
+        if (problem != null) {
+            fail(failure(seed, problem));
+        }
+    }
+
+    static Stream<Long> hostileSeeds() {
+        return Seeds.select(0x6057_17L).stream().limit(Integer.getInteger("tandem.runtimeSeeds", 100) / 4);
+    }
+
+    /**
+     * Holders of the cluster secret that attack (issue #24): a non-member ("ghost") sends random
+     * command bytes and commands in n1's session as forwarded proposals, and heartbeats and votes
+     * with huge terms under its own id and under member n3's; a connection that proves member n2's
+     * id (a member gone bad, or any secret holder without mutual TLS, which binds ids to
+     * certificates) forwards the same junk. The cluster must stay linearizable and converge, no loop
+     * may stop, and no member's term may jump to the attackers'. (A member that really is n2 can
+     * still start elections of its own; that is Raft's trust model, as in etcd.)
+     */
+    private static void attack(RuntimeCluster c, long untilNanos) {
+        io.tandem.transport.Endpoint ghostAt = new io.tandem.transport.Endpoint("sim-ghost", 6000);
+        io.tandem.transport.Endpoint impostorAt = new io.tandem.transport.Endpoint("sim-impostor", 6001);
+        SimNodeLoop sink = new SimNodeLoop(c.sim, 1);
+        io.tandem.transport.Transport ghost = c.net.transport("ghost", ghostAt, sink);
+        io.tandem.transport.Transport impostor = c.net.transport("n2", impostorAt, sink);
+        ghost.start((from, m) -> { });
+        impostor.start((from, m) -> { });
+        Runnable[] next = new Runnable[1];
+        next[0] = () -> {
+            if (c.sim.nowNanos() >= untilNanos) {
+                return;
+            }
+            RuntimeCluster.Member target = c.members.get(c.random.nextInt(c.members.size()));
+            byte[] junk = new byte[c.random.nextInt(48)];
+            c.random.nextBytes(junk);
+            if (junk.length > 0 && c.random.nextBoolean()) {
+                junk[0] = 1;
+            }
+            long n1Session = c.members.get(0).up ? c.members.get(0).runtime.sessionId() : 1;
+            byte[] stolen = io.tandem.state.CommandCodec.encode(new io.tandem.state.Envelope(n1Session,
+                    1_000_000 + c.random.nextInt(1_000), 0, new io.tandem.state.Command.Put("a",
+                    "666".getBytes(java.nio.charset.StandardCharsets.UTF_8), -1, 0, false)));
+            long term = 1_000_000 + c.random.nextInt(1_000_000);
+            switch (c.random.nextInt(5)) {
+                case 0 -> ghost.send(target.endpoint, new io.tandem.node.Wire.ForwardProposals(List.of(junk, stolen)));
+                case 1 -> impostor.send(target.endpoint, new io.tandem.node.Wire.ForwardProposals(List.of(junk,
+                        stolen)));
+                case 2 -> ghost.send(target.endpoint, new io.tandem.node.Wire.TimedRaftEnvelope("sim-ghost:6000", 0, 0,
+                        new io.tandem.raft.Heartbeat("ghost", target.id, term, 1_000_000, 1)));
+                case 3 -> ghost.send(target.endpoint, new io.tandem.node.Wire.TimedRaftEnvelope("sim-ghost:6000", 0, 0,
+                        new io.tandem.raft.Heartbeat("n3", target.id, term, 1_000_000, 1)));
+                default -> ghost.send(target.endpoint, new io.tandem.node.Wire.RaftEnvelope("sim-ghost:6000",
+                        new io.tandem.raft.RequestVote("ghost", target.id, term, 1_000_000, term, false, false)));
+            }
+            c.sim.after(c.random.nextLong(5, 50) * MS, null, next[0]);
+        };
+        c.sim.after(0, null, next[0]);
+    }
+
+    static String run(long seed, RuntimeBug bug, boolean hostile) {
         RuntimeCluster c = new RuntimeCluster(seed, 3);
         c.bug = bug;
         c.maxSyncDelayNanos = c.random.nextLong(1, 30) * MS; // this seed's disk: fast SSD to slow network volume
@@ -60,6 +126,9 @@ class RuntimeSimulationTest {
             for (int i = 0; i < 2; i++) {
                 c.client(clientId++, m, keys, faultsUntil + 1_000 * MS);
             }
+        }
+        if (hostile) {
+            attack(c, faultsUntil + 1_000 * MS);
         }
         // Swarm: this seed's fault rates.
         double crashRate = c.random.nextDouble(0.0, 0.4);
@@ -115,6 +184,13 @@ class RuntimeSimulationTest {
         String converged = converged(c);
         if (converged != null) {
             return converged;
+        }
+        for (RuntimeCluster.Member m : c.members) {
+            CompletableFuture<io.tandem.node.NodeStatus> st = m.runtime.status();
+            c.sim.runFor(10 * MS);
+            if (st.isDone() && st.join().term() >= 1_000_000) {
+                return "node " + m.id + " took term " + st.join().term() + " from a forged message";
+            }
         }
         var history = c.history.history();
         long ok = history.operations().stream().filter(o -> o.status() == io.tandem.check.Operation.Status.OK).count();
