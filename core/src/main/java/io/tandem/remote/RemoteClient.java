@@ -54,7 +54,8 @@ public final class RemoteClient implements AutoCloseable {
      */
     private static final RejectReason[] SECRET_OR_NAME = {RejectReason.REJECTED_BY_PEER, RejectReason.PEER_BAD_PROOF,
         RejectReason.BAD_PROOF, RejectReason.CLUSTER_MISMATCH};
-    private static final RejectReason[] UNFINISHED = {RejectReason.HANDSHAKE_TIMEOUT, RejectReason.TLS_FAILED};
+    private static final RejectReason[] UNFINISHED = {RejectReason.HANDSHAKE_TIMEOUT, RejectReason.TLS_FAILED,
+            RejectReason.CLOSED_DURING_HANDSHAKE};
 
     private final Endpoint node;
     private final Duration timeout;
@@ -188,11 +189,12 @@ public final class RemoteClient implements AutoCloseable {
 
     private ClientResponse await(CompletableFuture<ClientResponse> answer, Object op, TransportStats before) {
         long deadline = Clock.SYSTEM.monotonicNanos() + timeout.toNanos();
+        int[] dropChecks = {0};
         while (true) {
             try {
                 return answer.get(CHECK_EVERY_MS, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                failIfRefusedOrDropped(before);
+                failIfRefusedOrDropped(before, dropChecks);
                 if (Clock.SYSTEM.monotonicNanos() > deadline) {
                     throw new TandemTimeoutException(op + " sent to node " + node + ": no answer within "
                             + timeout.toMillis() + " ms. The node may be overloaded or partitioned, or unable to"
@@ -209,11 +211,12 @@ public final class RemoteClient implements AutoCloseable {
     }
 
     /**
-     * The transport reports failures only in its counters. Drops are read before rejections in
-     * one snapshot, and a refused handshake is counted before its connection closes and drops
-     * what was queued, so a drop caused by a refusal is always reported as the refusal.
+     * The transport reports failures only in its counters. A drop is reported as unreachable only
+     * after three checks ({@value #CHECK_EVERY_MS} ms apart) without a rejection: under load a
+     * failed TLS handshake closed the connection, and dropped the request, before the TLS failure
+     * was counted, and the CLI said "cannot reach" instead of naming the handshake.
      */
-    private void failIfRefusedOrDropped(TransportStats before) {
+    private void failIfRefusedOrDropped(TransportStats before, int[] dropChecks) {
         TransportStats now = transport.stats();
         if (now.rejections(RejectReason.CERTIFICATE_MISMATCH) > before.rejections(RejectReason.CERTIFICATE_MISMATCH)) {
             throw new TandemException("node " + node + " presented a certificate that does not name its node id; each"
@@ -233,7 +236,9 @@ public final class RemoteClient implements AutoCloseable {
                     : "the handshake with node " + node + " did not complete: it may use TLS (pass --cacert, --cert"
                     + " and --key), or it is not a Tandem node");
         }
-        if (now.drops(node) > before.drops(node)) {
+        // A failed TLS handshake can close the connection (and drop the request) a moment before it is
+        // counted as a rejection: call it unreachable only if no rejection shows one check later.
+        if (now.drops(node) > before.drops(node) && ++dropChecks[0] >= 3) {
             throw new UnreachableException("cannot reach node " + node + ": the connection failed before the request"
                     + " was sent; is a Tandem node listening there?");
         }

@@ -110,6 +110,13 @@ abstract class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (!finished && !authenticated() && !sendsReject() && !node.isClosing()) {
+            // A client whose server hung up mid-handshake: counted, so that a caller can tell "it
+            // would not talk to us" (e.g. a TLS server and a plaintext client) from "nobody there".
+            finished = true;
+            node.counters.rejected(RejectReason.CLOSED_DURING_HANDSHAKE);
+            log.debug("[{}] {} closed the connection during the handshake", node.nodeId, describePeer(ctx));
+        }
         handshakeDone();
         ctx.fireChannelInactive();
     }

@@ -18,6 +18,8 @@ final class LocalNode {
     // Nonces must be unpredictable to a network attacker, so they never come from the seedable jitter source.
     private final SecureRandom nonces = new SecureRandom();
     private volatile MessageHandler handler;
+    /** The transport is closing: connections it closes itself are not the peer's doing. */
+    private volatile boolean closing;
 
     LocalNode(TransportConfig config, KryoCodec codec, Counters counters) {
         this.config = config;
@@ -27,6 +29,14 @@ final class LocalNode {
         this.codec = codec;
         this.counters = counters;
         this.secret = config.clusterSecret();
+    }
+
+    void closing() {
+        closing = true;
+    }
+
+    boolean isClosing() {
+        return closing;
     }
 
     byte[] secret() {

@@ -174,6 +174,7 @@ public final class NettyTransport implements Transport {
         if (previous == Lifecycle.CLOSED) {
             return;
         }
+        node.closing();
         EventLoopGroup loops = group;
         if (loops == null) {
             return;

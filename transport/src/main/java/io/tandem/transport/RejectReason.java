@@ -21,6 +21,11 @@ public enum RejectReason {
     HANDSHAKE_TIMEOUT(0),
     /** The TLS handshake failed: plaintext peer, untrusted or missing certificate, hostname mismatch. */
     TLS_FAILED(0),
+    /**
+     * We connected out and the peer closed the connection before the handshake finished, without
+     * a REJECT: typically a TLS server closing on a plaintext client at its own handshake timeout.
+     */
+    CLOSED_DURING_HANDSHAKE(0),
     /** We connected out and the server refused our hello (it sent {@code REJECT}). */
     REJECTED_BY_PEER(0),
     /** We connected out and the server's proof did not verify: it does not hold our cluster secret. */

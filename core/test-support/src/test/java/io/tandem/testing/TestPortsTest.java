@@ -63,7 +63,9 @@ class TestPortsTest {
         for (int i = 0; i < 100; i++) {
             mine.add(TestPorts.next());
         }
-        try (URLClassLoader other = new URLClassLoader(new URL[] {classes}, ClassLoader.getPlatformClassLoader())) {
+        URL slf4j = org.slf4j.LoggerFactory.class.getProtectionDomain().getCodeSource().getLocation();
+        try (URLClassLoader other = new URLClassLoader(new URL[] {classes, slf4j},
+                ClassLoader.getPlatformClassLoader())) {
             Class<?> twin = other.loadClass(TestPorts.class.getName());
             assertFalse(twin == TestPorts.class, "the twin must be a separate class with its own counter");
             Method next = twin.getMethod("next");
