@@ -144,41 +144,18 @@ public final class RaftNode implements AutoCloseable {
     private long lastVersionReportNanos;
     private long lastVersionProposalNanos;
     private String lastVersionReportTo;
-    private final TreeMap<String, Endpoint> addressBook = new TreeMap<>();
-    /** Parsed forms of the address texts peers send with every message (loop thread only). */
-    private final HashMap<String, Endpoint> parsedAddresses = new HashMap<>();
     private final String advertiseText;
-    /** Completions collected during one loop turn (loop thread only); see {@link #deliver}. */
-    private final ArrayList<Runnable> completions = new ArrayList<>();
     /** Size of the last snapshot this node wrote, and payload bytes applied since (see maybeSnapshot). */
     private long lastSnapshotBytes;
     private long appliedBytesSinceSnapshot;
 
-    // Sessions and proposals.
-    private long sessionId;
-    private long openNonce;
-    private long openSentNanos;
-    private long nextSequence;
-    private long lastKeepAliveNanos;
-    private final SessionLease sessionLease;
+    private final Completions completions;
+    private final Peers peers;
+    private final ClientSession session;
     private final Autopilot autopilot;
     private volatile NodeMetrics.Sink metricsSink = new NodeMetrics.Sink() { };
     private volatile NodeMetrics metrics = NodeMetrics.EMPTY;
     private long metricsPublishedNanos;
-    private volatile long publicSessionId;
-    private volatile long validUntilNanos;
-    private boolean atRiskSignalled;
-    /** This node closed its own session (graceful leave): no new session is opened. */
-    private boolean sessionClosedByUs;
-    private final List<Consumer<Long>> sessionAtRiskListeners = new ArrayList<>();
-    private final TreeMap<Long, Pending> pending = new TreeMap<>();
-    private final ArrayDeque<Pending> waitingForSession = new ArrayDeque<>();
-    /** Commands of a kind above the cluster version, waiting briefly for the leader to raise it. */
-    private final ArrayDeque<Pending> waitingForVersion = new ArrayDeque<>();
-    /** How long a command waits for the cluster version before it is refused (reports go every second). */
-    private static final long VERSION_WAIT_NANOS = 3_000_000_000L;
-    private final List<Pending> toSend = new ArrayList<>();
-    private final List<Consumer<Long>> sessionLostListeners = new ArrayList<>();
     private long lastLeaderProposalNanos;
 
     // Linearizable reads.
@@ -199,28 +176,6 @@ public final class RaftNode implements AutoCloseable {
     private final ArrayDeque<AwaitingSync> waitingForSync = new ArrayDeque<>();
     private final java.util.EnumSet<RuntimeBug> bugs = java.util.EnumSet.noneOf(RuntimeBug.class);
     private SnapshotWriter incomingSnapshot;
-
-    private final class Pending {
-        final Command command;
-        final CompletableFuture<CommandResult> future;
-        final long deadlineNanos;
-        long sequence;
-        long lastSentNanos;
-        final long createdNanos = clock.monotonicNanos();
-        /** When this command first left the node: any copy of it is stamped after this. */
-        long firstSentNanos;
-        boolean sent;
-        byte[] payload;
-        /** In {@code toSend} already: keeps re-queueing O(1) when thousands are pending. */
-        boolean queued;
-        long versionDeadlineNanos;
-
-        Pending(Command command, CompletableFuture<CommandResult> future, long deadlineNanos) {
-            this.command = command;
-            this.future = future;
-            this.deadlineNanos = deadlineNanos;
-        }
-    }
 
     private record ReadTask(Function<StateMachine, ?> fn, CompletableFuture<Object> future, long deadlineNanos) {
     }
@@ -269,11 +224,14 @@ public final class RaftNode implements AutoCloseable {
         this.random = random;
         this.callbacks = callbacks;
         this.sm = new StateMachine(opt.limits());
-        this.formation = new Formation(opt, this::sendTo);
+        this.completions = new Completions(opt.nodeId(), callbacks, () -> loop);
+        this.peers = new Peers(opt.nodeId(), transport, () -> core);
+        this.formation = new Formation(opt, peers::send);
         this.peerGuard = new PeerGuard(opt.nodeId(), clock::monotonicNanos, () -> metricsSink);
         this.clusterVersions = new ClusterVersions(opt.nodeId(), opt.commandLevel());
         this.autopilot = new Autopilot(opt.autopilot());
-        this.sessionLease = new SessionLease(opt.sessionTimeoutMs(), opt.sessionSafetyMarginMs());
+        this.session = new ClientSession(opt, clock, random::nextLong, sm, () -> core, peers, this::proposeOnLeader,
+                completions, callbacks, ready, bugs, () -> metricsSink);
         this.sm.setListener(new StateMachine.Listener() {
             @Override
             public void onEvent(io.tandem.state.WatchEvent event) {
@@ -373,28 +331,7 @@ public final class RaftNode implements AutoCloseable {
     /** Proposes a command in this node's session; completes with its result from this node's apply. */
     public CompletableFuture<CommandResult> submit(Command command) {
         CompletableFuture<CommandResult> f = new CompletableFuture<>();
-        enqueue(() -> {
-            if (pending.size() + waitingForSession.size() >= opt.maxPendingRequests()) {
-                fail(f, new OverloadedException("node " + opt.nodeId() + " has " + opt.maxPendingRequests()
-                        + " requests in flight (maxPendingRequests); retry with back-off"));
-                return;
-            }
-            int level = io.tandem.state.CommandLevels.levelOf(command);
-            if (level > opt.commandLevel()) {
-                fail(f, versionRefusal(command, level));
-                return;
-            }
-            Pending p = new Pending(command, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs()));
-            if (level > sm.clusterVersion()) {
-                // A young cluster raises its version within a report interval or two; a mixed one never.
-                p.versionDeadlineNanos = clock.monotonicNanos() + VERSION_WAIT_NANOS;
-                waitingForVersion.add(p);
-            } else if (sessionId == 0) {
-                waitingForSession.add(p);
-            } else {
-                assignAndQueue(p);
-            }
-        }, f);
+        enqueue(() -> session.submit(command, f), f);
         return f;
     }
 
@@ -446,7 +383,7 @@ public final class RaftNode implements AutoCloseable {
      * assigned to a session) belong to this node.
      */
     public long sessionIdOnLoop() {
-        return sessionId;
+        return session.sessionIdOnLoop();
     }
 
     /**
@@ -458,7 +395,7 @@ public final class RaftNode implements AutoCloseable {
     public void onSessionAtRisk(Consumer<Long> listener) {
         CompletableFuture<Object> f = new CompletableFuture<>();
         Runnable add = () -> {
-            sessionAtRiskListeners.add(listener);
+            session.addAtRiskListener(listener);
             f.complete(null);
         };
         if (!started && running) {
@@ -471,7 +408,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** This node's current session id, 0 while it has none. Any thread. */
     public long sessionId() {
-        return publicSessionId;
+        return session.sessionId();
     }
 
     /**
@@ -480,7 +417,7 @@ public final class RaftNode implements AutoCloseable {
      * margin. Computed from send times, so a pause (GC, SIGSTOP) cannot stretch it. Any thread.
      */
     public long sessionValidUntilNanos() {
-        return validUntilNanos;
+        return session.validUntilNanos();
     }
 
     public Clock clock() {
@@ -527,13 +464,13 @@ public final class RaftNode implements AutoCloseable {
         } else if (now - leaveDeadlineNanos > 0) {
             outcome = "not replaced in time; autopilot replaces it once it is found dead";
         } else if (now - leaveSentNanos >= ms(opt.retryMs()) && !opt.nodeId().equals(core.leaderId())
-                && (core.leaderId() != null || lastKnownLeader != null)) {
+                && (core.leaderId() != null || session.lastKnownLeader() != null)) {
             // Once removed, this node gets no more log or heartbeats and soon loses track of the
             // leader: keep asking the last one it knew, which answers with a LeaveResponse.
             leaveSentNanos = now;
-            Endpoint leader = addressOf(core.leaderId() != null ? core.leaderId() : lastKnownLeader);
+            Endpoint leader = peers.addressOf(core.leaderId() != null ? core.leaderId() : session.lastKnownLeader());
             if (leader != null) {
-                sendTo(leader, new Wire.LeaveRequest(opt.nodeId(), opt.advertise().toString()));
+                peers.send(leader, new Wire.LeaveRequest(opt.nodeId(), opt.advertise().toString()));
             }
         }
         if (outcome != null) {
@@ -598,7 +535,7 @@ public final class RaftNode implements AutoCloseable {
             dead += st.dead();
         }
         return new NodeMetrics(role, core.term(), core.commitIndex(), lastApplied, core.lastIndex(), lag,
-                cfg.voters().size(), cfg.learners().size(), sm.sessionCount(), held, waiters, pending.size(),
+                cfg.voters().size(), cfg.learners().size(), sm.sessionCount(), held, waiters, session.pendingCount(),
                 loop.pending(), ready, delayed, claimed, dead);
     }
 
@@ -623,11 +560,9 @@ public final class RaftNode implements AutoCloseable {
                 } else if (!core.configuration().isMember(opt.nodeId())) {
                     problems.add("not a member of the cluster's configuration");
                 }
-                if (sessionId == 0) {
-                    problems.add("no session (opening one)");
-                } else if (now - sessionLease.validUntilNanos() >= 0) {
-                    problems.add("session not renewed for " + (now - sessionLease.confirmedSentNanos()) / 1_000_000
-                            + " ms (locks and leaderships are treated as lost)");
+                String sessionProblem = session.healthProblem(now);
+                if (sessionProblem != null) {
+                    problems.add(sessionProblem);
                 }
                 if (core != null && core.leaderId() == null) {
                     problems.add("no known leader (election in progress or no majority reachable)");
@@ -667,12 +602,12 @@ public final class RaftNode implements AutoCloseable {
     /** Called on the loop thread with the old session id when this node's session is lost. */
     public void onSessionLost(Consumer<Long> listener) {
         if (!started && running) {
-            sessionLostListeners.add(listener);
+            session.addLostListener(listener);
             return;
         }
         CompletableFuture<Object> f = new CompletableFuture<>();
         enqueue(() -> {
-            sessionLostListeners.add(listener);
+            session.addLostListener(listener);
             f.complete(null);
         }, f);
         f.join();
@@ -854,7 +789,7 @@ public final class RaftNode implements AutoCloseable {
                 long index = core.proposeConfChange(change);
                 callbacks.execute(() -> f.complete(index));
             } catch (TandemException e) {
-                fail(f, e);
+                completions.fail(f, e);
             }
         }, f);
         return f;
@@ -878,7 +813,7 @@ public final class RaftNode implements AutoCloseable {
                 core.transferLeadership(to);
                 callbacks.execute(() -> f.complete(to));
             } catch (TandemException e) {
-                fail(f, e);
+                completions.fail(f, e);
             }
         }, f);
         return f;
@@ -917,7 +852,7 @@ public final class RaftNode implements AutoCloseable {
     private void requireLeaderForOperator() {
         if (core == null || !core.isLeader()) {
             String leader = core == null ? null : core.leaderId();
-            Endpoint address = leader == null ? null : addressOf(leader);
+            Endpoint address = leader == null ? null : peers.addressOf(leader);
             throw new NotLeaderException(opt.nodeId(), core == null ? 0 : core.term(),
                     address == null ? null : address.toString());
         }
@@ -975,14 +910,14 @@ public final class RaftNode implements AutoCloseable {
 
     private void enqueue(Runnable event, CompletableFuture<?> onFailure) {
         if (!running) {
-            fail(onFailure, new ClosedException("node " + opt.nodeId() + " is closed"));
+            completions.fail(onFailure, new ClosedException("node " + opt.nodeId() + " is closed"));
             return;
         }
         NodeLoop l = loop;
         if (l == null) {
-            fail(onFailure, new ClosedException("node " + opt.nodeId() + " is not started"));
+            completions.fail(onFailure, new ClosedException("node " + opt.nodeId() + " is not started"));
         } else if (!l.offer(event)) {
-            fail(onFailure, new OverloadedException("node " + opt.nodeId() + ": event inbox full ("
+            completions.fail(onFailure, new OverloadedException("node " + opt.nodeId() + ": event inbox full ("
                     + opt.inboxCapacity() + " events); retry with back-off"));
         }
     }
@@ -1052,7 +987,7 @@ public final class RaftNode implements AutoCloseable {
         String leader = core.leaderId();
         if (v.isLeader() != leads || v.term() != core.term() || !java.util.Objects.equals(v.leaderId(), leader)
                 || (leader != null && v.leaderAddress() == null)) {
-            leaderView = new LeaderView(leads, core.term(), leader, leader == null ? null : addressOf(leader));
+            leaderView = new LeaderView(leads, core.term(), leader, leader == null ? null : peers.addressOf(leader));
         }
     }
 
@@ -1085,14 +1020,14 @@ public final class RaftNode implements AutoCloseable {
     private void endOfTurn() {
         if (core != null && running) {
             long now = clock.monotonicNanos();
-            checkSessionLease(now);
-            resendOnLeaderChange();
-            flushProposals(now);
+            session.checkLease(now);
+            session.resendOnLeaderChange();
+            session.flush(now);
             flushReads();
             processReady();
             publishLeadership();
         }
-        flushCompletions();
+        completions.flush();
     }
 
     private void onFatal(Throwable t) {
@@ -1115,7 +1050,7 @@ public final class RaftNode implements AutoCloseable {
         leaderView = LeaderView.UNKNOWN;
         failEverything(cause == null ? new ClosedException("node " + opt.nodeId() + " stopped")
                 : new ClosedException("node " + opt.nodeId() + " stopped: " + cause.getMessage(), cause));
-        flushCompletions();
+        completions.flush();
         stopped.complete(null);
     }
 
@@ -1137,7 +1072,7 @@ public final class RaftNode implements AutoCloseable {
                                 core.configuration().isVoter(opt.nodeId()) ? "voter" : "learner");
                         phase = Phase.RUNNING;
                     } else {
-                        formation.tickJoin(core.leaderId() == null ? null : addressOf(core.leaderId()));
+                        formation.tickJoin(core.leaderId() == null ? null : peers.addressOf(core.leaderId()));
                     }
                 }
                 if (core.isLeader()) {
@@ -1145,14 +1080,15 @@ public final class RaftNode implements AutoCloseable {
                 } else {
                     autopilot.reset();
                 }
-                sessionDuties(now);
+                session.duties(now);
                 leaveDuties(now);
                 versionDuties(now);
                 if (now - metricsPublishedNanos >= 500_000_000L) {
                     metricsPublishedNanos = now;
                     metrics = collectMetrics();
                 }
-                expireRequests(now);
+                session.expire(now);
+                expireReads(now);
             }
             default -> { }
         }
@@ -1169,7 +1105,7 @@ public final class RaftNode implements AutoCloseable {
             phase = Phase.RUNNING;
             LOG.info("node {}: restarted from disk (term {}, last index {}, snapshot {})", opt.nodeId(),
                     tv.currentTerm(), storage.log().lastIndex(), lastSnapshotIndex);
-            openSession();
+            session.open();
         } else if (opt.isSeed()) {
             phase = Phase.DISCOVERING;
             LOG.info("node {}: fresh founder; discovering the other seeds {}", opt.nodeId(), opt.seeds());
@@ -1184,7 +1120,7 @@ public final class RaftNode implements AutoCloseable {
         LOG.info("node {}: joining the existing cluster through seeds {}", opt.nodeId(), opt.seeds());
         startCore(TermAndVote.INITIAL, Optional.empty(), Configuration.EMPTY);
         phase = Phase.JOINING;
-        openSession();
+        session.open();
     }
 
     /**
@@ -1210,7 +1146,7 @@ public final class RaftNode implements AutoCloseable {
         storage.meta().save(new TermAndVote(1, null));
         startCore(new TermAndVote(1, null), Optional.empty(), Configuration.EMPTY);
         phase = Phase.RUNNING;
-        openSession();
+        session.open();
     }
 
     private void startCore(TermAndVote tv, Optional<Snapshot> snap, Configuration initial) {
@@ -1259,7 +1195,7 @@ public final class RaftNode implements AutoCloseable {
             autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
             hlc.update(env.hlc());
             peerClocks.observe(env.message().from(), env.physicalMs(), hlc.physicalMillis());
-            rememberAddress(env.message().from(), env.fromAddress());
+            peers.remember(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
             }
@@ -1268,7 +1204,7 @@ public final class RaftNode implements AutoCloseable {
                 return;
             }
             autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
-            rememberAddress(env.message().from(), env.fromAddress());
+            peers.remember(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
             }
@@ -1282,7 +1218,7 @@ public final class RaftNode implements AutoCloseable {
                             leave.nodeId());
                     autopilot.leaving(leave.nodeId());
                 } else if (!core.hasPendingConfChange()) {
-                    sendTo(Endpoint.parse(leave.address()), new Wire.LeaveResponse(leave.nodeId()));
+                    peers.send(Endpoint.parse(leave.address()), new Wire.LeaveResponse(leave.nodeId()));
                 }
             }
         } else if (message instanceof Wire.LeaveResponse done) {
@@ -1294,11 +1230,15 @@ public final class RaftNode implements AutoCloseable {
                 proposeForwarded(from, fwd.payloads());
             }
         } else if (message instanceof Wire.ProposalRefused refused) {
-            onProposalRefused(from, refused);
+            if (core == null || !from.equals(core.leaderId())) {
+                peerGuard.refuse(PeerGuard.Refusal.FORGED_SENDER, from, "sent a proposal refusal but is not the leader");
+            } else {
+                session.onProposalRefused(refused);
+            }
         } else if (message instanceof Wire.WhoIs who) {
-            Endpoint back = core == null ? null : addressOf(from);
+            Endpoint back = core == null ? null : peers.addressOf(from);
             if (back != null) {
-                sendTo(back, new Wire.MemberOf(who.nodeId(), core.configuration().isMember(who.nodeId())));
+                peers.send(back, new Wire.MemberOf(who.nodeId(), core.configuration().isMember(who.nodeId())));
             }
         } else if (message instanceof Wire.MemberOf answer) {
             if (core != null) {
@@ -1312,25 +1252,25 @@ public final class RaftNode implements AutoCloseable {
             if (!peerGuard.admitNamed(from, req.nodeId(), "discover request")) {
                 return;
             }
-            rememberAddress(req.nodeId(), req.address());
+            peers.remember(req.nodeId(), req.address());
             if (phase == Phase.DISCOVERING) {
                 // Both founders of a mismatched pair must notice, whichever asks first.
                 formation.checkSeeds(req.nodeId(), req.address(), req.seeds());
             }
             boolean formed = phase == Phase.RUNNING || phase == Phase.JOINING;
-            sendTo(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), opt.advertise().toString(),
+            peers.send(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), opt.advertise().toString(),
                     formed, seedStrings()));
         } else if (message instanceof Wire.DiscoverResponse resp) {
             if (!peerGuard.admitNamed(from, resp.nodeId(), "discover response")) {
                 return;
             }
-            rememberAddress(resp.nodeId(), resp.address());
+            peers.remember(resp.nodeId(), resp.address());
             formation.onDiscoverResponse(resp);
         } else if (message instanceof Wire.JoinRequest join) {
             if (!peerGuard.admitNamed(from, join.nodeId(), "join request")) {
                 return;
             }
-            rememberAddress(join.nodeId(), join.address());
+            peers.remember(join.nodeId(), join.address());
             onJoinRequest(join);
         } else if (message instanceof Wire.JoinResponse resp) {
             formation.onJoinResponse(resp);
@@ -1344,9 +1284,9 @@ public final class RaftNode implements AutoCloseable {
         Configuration cfg = core == null ? Configuration.EMPTY : core.configuration();
         return peerGuard.admitRaft(from, m.from(), m.to(), cfg, unknown -> {
             for (String member : cfg.voters().keySet()) {
-                Endpoint to = member.equals(opt.nodeId()) ? null : addressOf(member);
+                Endpoint to = member.equals(opt.nodeId()) ? null : peers.addressOf(member);
                 if (to != null) {
-                    sendTo(to, new Wire.WhoIs(unknown));
+                    peers.send(to, new Wire.WhoIs(unknown));
                 }
             }
         });
@@ -1384,9 +1324,9 @@ public final class RaftNode implements AutoCloseable {
             peerGuard.refuse(PeerGuard.Refusal.INVALID_PROPOSAL, from, "forwarded a proposal refused before the log: "
                     + reason);
             long[] header = env != null ? new long[] {env.sessionId(), env.sequence()} : CommandCodec.header(payload);
-            Endpoint back = addressOf(from);
+            Endpoint back = peers.addressOf(from);
             if (back != null) {
-                sendTo(back, new Wire.ProposalRefused(header == null ? 0 : header[0], header == null ? 0 : header[1],
+                peers.send(back, new Wire.ProposalRefused(header == null ? 0 : header[0], header == null ? 0 : header[1],
                         "leader " + opt.nodeId() + " refused the command before proposing it: " + reason));
             }
         }
@@ -1408,22 +1348,6 @@ public final class RaftNode implements AutoCloseable {
         return owner == null || owner.equals(from) ? null : "runs in session " + env.sessionId() + " of '" + owner + "'";
     }
 
-    private void onProposalRefused(String from, Wire.ProposalRefused refused) {
-        if (core == null || !from.equals(core.leaderId())) {
-            peerGuard.refuse(PeerGuard.Refusal.FORGED_SENDER, from, "sent a proposal refusal but is not the leader");
-            return;
-        }
-        LOG.warn("node {}: {}", opt.nodeId(), refused.reason());
-        if (refused.sessionId() != sessionId || sessionId == 0) {
-            return;
-        }
-        Pending p = pending.remove(refused.sequence());
-        if (p != null) {
-            toSend.remove(p);
-            fail(p.future, new InvalidArgumentException(refused.reason()));
-        }
-    }
-
     /** Members tell the leader what they read; the leader raises the cluster version once all read more. */
     private void versionDuties(long now) {
         if (core.isLeader()) {
@@ -1437,10 +1361,10 @@ public final class RaftNode implements AutoCloseable {
         } else if (core.leaderId() != null && (now - lastVersionReportNanos >= 1_000_000_000L
                 || !core.leaderId().equals(lastVersionReportTo))) {
             lastVersionReportTo = core.leaderId();
-            Endpoint leader = addressOf(core.leaderId());
+            Endpoint leader = peers.addressOf(core.leaderId());
             if (leader != null) {
                 lastVersionReportNanos = now;
-                sendTo(leader, new Wire.MemberVersion(opt.commandLevel()));
+                peers.send(leader, new Wire.MemberVersion(opt.commandLevel()));
             }
         }
     }
@@ -1448,14 +1372,14 @@ public final class RaftNode implements AutoCloseable {
     private void onJoinRequest(Wire.JoinRequest join) {
         Endpoint reply = Endpoint.parse(join.address());
         if (core == null || !core.isLeader()) {
-            String leader = core == null || core.leaderId() == null ? null : String.valueOf(addressOf(core.leaderId()));
-            sendTo(reply, new Wire.JoinResponse(false, leader, "node " + opt.nodeId() + " is not the leader"));
+            String leader = core == null || core.leaderId() == null ? null : String.valueOf(peers.addressOf(core.leaderId()));
+            peers.send(reply, new Wire.JoinResponse(false, leader, "node " + opt.nodeId() + " is not the leader"));
             return;
         }
         Configuration cfg = core.configuration();
         if (cfg.isMember(join.nodeId())) {
             boolean same = join.address().equals(cfg.address(join.nodeId()));
-            sendTo(reply, new Wire.JoinResponse(false, opt.advertise().toString(), same
+            peers.send(reply, new Wire.JoinResponse(false, opt.advertise().toString(), same
                     ? "node " + join.nodeId() + " is already a member but asked to join with an empty data directory;"
                     + " a member that lost its data must be removed first (or start it with a new node id)"
                     : "node id " + join.nodeId() + " is already used by the member at " + cfg.address(join.nodeId())
@@ -1464,51 +1388,11 @@ public final class RaftNode implements AutoCloseable {
         }
         try {
             core.proposeConfChange(io.tandem.raft.ConfChange.addLearner(join.nodeId(), join.address()));
-            sendTo(reply, new Wire.JoinResponse(true, opt.advertise().toString(), "adding " + join.nodeId()
+            peers.send(reply, new Wire.JoinResponse(true, opt.advertise().toString(), "adding " + join.nodeId()
                     + " as a learner"));
         } catch (TandemException e) {
-            sendTo(reply, new Wire.JoinResponse(false, opt.advertise().toString(), e.getMessage()));
+            peers.send(reply, new Wire.JoinResponse(false, opt.advertise().toString(), e.getMessage()));
         }
-    }
-
-    private void rememberAddress(String nodeId, String address) {
-        if (nodeId != null && address != null && !nodeId.equals(opt.nodeId())) {
-            try {
-                addressBook.put(nodeId, endpoint(address));
-            } catch (IllegalArgumentException e) {
-                LOG.warn("node {}: peer {} advertised an unusable address '{}': {}", opt.nodeId(), nodeId, address,
-                        e.getMessage());
-            }
-        }
-    }
-
-    private Endpoint addressOf(String nodeId) {
-        String configured = core == null ? null : core.configuration().address(nodeId);
-        if (configured != null) {
-            try {
-                return endpoint(configured);
-            } catch (IllegalArgumentException e) {
-                LOG.warn("node {}: member {} has an unusable address '{}'", opt.nodeId(), nodeId, configured);
-            }
-        }
-        return addressBook.get(nodeId);
-    }
-
-    /**
-     * {@link Endpoint#parse} with a cache: every Raft message carries its sender's address text and
-     * every send looks up the receiver's, so parsing each time showed in profiles. Bounded, since
-     * the texts come from the network.
-     */
-    private Endpoint endpoint(String text) {
-        Endpoint e = parsedAddresses.get(text);
-        if (e == null) {
-            e = Endpoint.parse(text);
-            if (parsedAddresses.size() >= 1024) {
-                parsedAddresses.clear();
-            }
-            parsedAddresses.put(text, e);
-        }
-        return e;
     }
 
     private void sendRaft(List<Message> messages) {
@@ -1516,21 +1400,12 @@ public final class RaftNode implements AutoCloseable {
             lease = LeaderLease.NONE; // before a TimeoutNow can leave
         }
         for (Message m : messages) {
-            Endpoint to = addressOf(m.to());
+            Endpoint to = peers.addressOf(m.to());
             if (to == null) {
                 LOG.debug("node {}: no address for {}, dropping {}", opt.nodeId(), m.to(), m.kind());
                 continue;
             }
-            sendTo(to, new Wire.TimedRaftEnvelope(advertiseText, hlc.now(), hlc.physicalMillis(), m));
-        }
-    }
-
-    private void sendTo(Endpoint to, Object message) {
-        try {
-            transport.send(to, message);
-        } catch (TandemException e) {
-            LOG.debug("node {}: could not send {} to {}: {}", opt.nodeId(), message.getClass().getSimpleName(), to,
-                    e.getMessage());
+            peers.send(to, new Wire.TimedRaftEnvelope(advertiseText, hlc.now(), hlc.physicalMillis(), m));
         }
     }
 
@@ -1735,178 +1610,11 @@ public final class RaftNode implements AutoCloseable {
         for (Entry e : committed) {
             appliedBytesSinceSnapshot += e.payload().length;
             if (e.type() == EntryType.NORMAL) {
-                onApplied(sm.applyPayload(e.index(), e.timestamp(), e.payload(), opt.commandLevel()));
+                session.onApplied(sm.applyPayload(e.index(), e.timestamp(), e.payload(), opt.commandLevel()));
             } else {
                 sm.advance(e.index(), e.timestamp());
             }
             lastApplied = e.index();
-        }
-    }
-
-    private void onApplied(StateMachine.Applied applied) {
-        Envelope env = applied.envelope();
-        CommandResult result = applied.result();
-        if (env != null && env.command() instanceof Command.OpenSession open) {
-            if (open.nodeId().equals(opt.nodeId()) && open.nonce() == openNonce && sessionId == 0) {
-                onSessionOpened(result);
-            }
-            return;
-        }
-        if (env != null && env.command() instanceof Command.SetClusterVersion && !waitingForVersion.isEmpty()) {
-            releaseVersionWaiters(clock.monotonicNanos());
-        }
-        if (env != null && env.command() instanceof Command.SetClusterVersion v && v.version() > opt.commandLevel()) {
-            LOG.error("node {}: the cluster version is now {}, above the command level {} this node reads; it cannot"
-                    + " apply newer commands. Run a build that reads level {} on this node", opt.nodeId(), v.version(),
-                    opt.commandLevel(), v.version());
-        }
-        if (applied.sessionId() != sessionId || sessionId == 0) {
-            return;
-        }
-        Pending p = pending.remove(applied.sequence());
-        if (p == null) {
-            return;
-        }
-        if (result instanceof CommandResult.SessionExpired) {
-            if (sessionClosedByUs) {
-                // The node is leaving: commands that raced its CloseSession simply did not run.
-                fail(p.future, new ClosedException("node " + opt.nodeId() + " closed its session; the command did"
-                        + " not run"));
-                return;
-            }
-            // p already left `pending`; put it back so onSessionLost fails it with the rest.
-            // Dropping it here left its caller waiting forever (found by the chaos suite, A2).
-            pending.put(applied.sequence(), p);
-            onSessionLost();
-            return;
-        }
-        if (p.command instanceof Command.CloseSession) {
-            sessionClosedByUs = true;
-        }
-        // The session was live when this command applied, and the command was stamped after it first left.
-        if (p.sent) {
-            confirmSession(bugs.contains(RuntimeBug.KEEPALIVE_FROM_APPLY_TIME) ? clock.monotonicNanos()
-                    : p.firstSentNanos);
-        }
-        metricsSink.proposalApplied(clock.monotonicNanos() - p.createdNanos);
-        deliver(() -> p.future.complete(result));
-    }
-
-    private void confirmSession(long firstSentNanos) {
-        sessionLease.confirmed(firstSentNanos);
-        validUntilNanos = sessionLease.validUntilNanos();
-        if (atRiskSignalled && clock.monotonicNanos() - sessionLease.validUntilNanos() < 0) {
-            atRiskSignalled = false;
-            LOG.info("node {}: session {} confirmed again", opt.nodeId(), sessionId);
-        }
-    }
-
-    private void onSessionOpened(CommandResult result) {
-        if (!(result instanceof CommandResult.SessionOpened opened)) {
-            TandemException e = new TandemException("node " + opt.nodeId() + ": the cluster refused to open a session: "
-                    + result);
-            callbacks.execute(() -> ready.completeExceptionally(e));
-            return;
-        }
-        sessionId = opened.sessionId();
-        publicSessionId = sessionId;
-        nextSequence = 0;
-        sessionLease.opened(openSentNanos);
-        validUntilNanos = sessionLease.validUntilNanos();
-        atRiskSignalled = false;
-        // The lease counts from when the open request first left, which may be long ago if the
-        // cluster was still forming: renew at the next tick rather than a third of a timeout later.
-        lastKeepAliveNanos = clock.monotonicNanos() - ms(opt.sessionTimeoutMs());
-        LOG.info("node {}: session {} open (timeout {} ms)", opt.nodeId(), sessionId, opened.timeoutMs());
-        while (!waitingForSession.isEmpty()) {
-            assignAndQueue(waitingForSession.poll());
-        }
-        callbacks.execute(() -> ready.complete(null));
-    }
-
-    private void onSessionLost() {
-        long lost = sessionId;
-        LOG.warn("node {}: session {} expired in the cluster; everything it owned was released. Opening a new one",
-                opt.nodeId(), lost);
-        sessionId = 0;
-        publicSessionId = 0;
-        validUntilNanos = Long.MIN_VALUE;
-        SessionExpiredException e = new SessionExpiredException("node " + opt.nodeId() + ": session " + lost
-                + " expired before the command applied; it did not run. Retry it");
-        for (Pending p : pending.values()) {
-            fail(p.future, e);
-        }
-        pending.clear();
-        toSend.clear();
-        for (Consumer<Long> l : sessionLostListeners) {
-            l.accept(lost);
-        }
-        openSession();
-    }
-
-    // ------------------------------------------------------------------ sessions and proposals
-
-    private void openSession() {
-        openNonce = random.nextLong();
-        openSentNanos = clock.monotonicNanos();
-        Command.OpenSession open = new Command.OpenSession(opt.nodeId(), opt.sessionTimeoutMs(), openNonce);
-        Pending p = new Pending(open, new CompletableFuture<>(), Long.MAX_VALUE);
-        p.payload = CommandCodec.encode(new Envelope(0, 0, 0, open));
-        p.sequence = -1;
-        queue(p);
-        pendingOpen = p;
-    }
-
-    private Pending pendingOpen;
-
-    private void assignAndQueue(Pending p) {
-        p.sequence = ++nextSequence;
-        long acked = pending.isEmpty() ? p.sequence - 1 : pending.firstKey() - 1;
-        p.payload = CommandCodec.encode(new Envelope(sessionId, p.sequence, acked, p.command));
-        pending.put(p.sequence, p);
-        queue(p);
-    }
-
-    private void flushProposals(long now) {
-        if (toSend.isEmpty()) {
-            return;
-        }
-        List<byte[]> batch = new ArrayList<>(Math.min(toSend.size(), MAX_PROPOSALS_PER_BATCH));
-        for (Pending p : toSend) {
-            p.queued = false;
-            p.lastSentNanos = now;
-            if (!p.sent) {
-                p.sent = true;
-                p.firstSentNanos = now;
-            }
-            batch.add(p.payload);
-            if (bugs.contains(RuntimeBug.COMPLETE_BEFORE_APPLY) && core.isLeader()
-                    && p.command instanceof Command.Put put) {
-                CompletableFuture<CommandResult> f = p.future;
-                deliver(() -> f.complete(new CommandResult.Written(new io.tandem.state.Record(put.key(), put.value(), 0,
-                        0, 0, 0, 0))));
-            }
-            if (batch.size() == MAX_PROPOSALS_PER_BATCH) {
-                dispatch(batch);
-                batch = new ArrayList<>();
-            }
-        }
-        toSend.clear();
-        if (!batch.isEmpty()) {
-            dispatch(batch);
-        }
-    }
-
-    /** Proposes on the leader, or forwards to the leader we know; otherwise the retry timer resends. */
-    private void dispatch(List<byte[]> payloads) {
-        metricsSink.proposalBatch(payloads.size());
-        if (core.isLeader()) {
-            proposeOnLeader(payloads);
-        } else if (core.leaderId() != null) {
-            Endpoint leader = addressOf(core.leaderId());
-            if (leader != null) {
-                sendTo(leader, new Wire.ForwardProposals(payloads));
-            }
         }
     }
 
@@ -1922,84 +1630,6 @@ public final class RaftNode implements AutoCloseable {
         } catch (ProposalRejectedException | NotLeaderException e) {
             LOG.debug("node {}: proposal of {} commands refused ({}); the senders will retry", opt.nodeId(),
                     payloads.size(), e.getMessage());
-        }
-    }
-
-    private String lastKnownLeader;
-
-    /**
-     * A new leader will not have the proposals the old one lost: send everything unanswered to it
-     * now rather than after the retry interval (safe: the state machine runs each sequence once).
-     */
-    private void resendOnLeaderChange() {
-        String leader = core.leaderId();
-        if (leader == null || leader.equals(lastKnownLeader)) {
-            return;
-        }
-        boolean changed = lastKnownLeader != null;
-        lastKnownLeader = leader;
-        if (!changed) {
-            return;
-        }
-        for (Pending p : pending.values()) {
-            queue(p);
-        }
-        if (pendingOpen != null && sessionId == 0) {
-            queue(pendingOpen);
-        }
-        if (sessionId != 0) {
-            // Unanswered keep-alives keep their first send time (the conservative rule), so renew
-            // with a fresh one at once: a fail-over should not eat into the session's lease.
-            long now = clock.monotonicNanos();
-            lastKeepAliveNanos = now;
-            assignAndQueue(new Pending(new Command.KeepAlive(), new CompletableFuture<>(),
-                    now + ms(opt.sessionTimeoutMs())));
-        }
-    }
-
-    private void queue(Pending p) {
-        if (!p.queued) {
-            p.queued = true;
-            toSend.add(p);
-        }
-    }
-
-    /**
-     * Signals the session as at risk once this node's own clock says it may have expired in the
-     * cluster (DESIGN §3). Runs on every tick and before every apply, so a node that was stalled
-     * signals the loss by its own clock before it applies whatever the cluster did meanwhile.
-     */
-    private void checkSessionLease(long now) {
-        if (sessionId != 0 && !atRiskSignalled && now - sessionLease.validUntilNanos() >= 0) {
-            atRiskSignalled = true;
-            LOG.warn("node {}: session {} not confirmed for {} ms (timeout {} ms, safety margin {} ms); treating"
-                    + " its locks and leaderships as lost", opt.nodeId(), sessionId,
-                    (now - sessionLease.confirmedSentNanos()) / 1_000_000, opt.sessionTimeoutMs(),
-                    opt.sessionSafetyMarginMs());
-            for (Consumer<Long> l : sessionAtRiskListeners) {
-                l.accept(sessionId);
-            }
-        }
-    }
-
-    private void sessionDuties(long now) {
-        if (pendingOpen != null && sessionId == 0 && now - pendingOpen.lastSentNanos >= ms(opt.retryMs())) {
-            queue(pendingOpen);
-        }
-        if (sessionId != 0) {
-            pendingOpen = null;
-            checkSessionLease(now);
-            if (now - lastKeepAliveNanos >= ms(opt.sessionTimeoutMs()) / 3) {
-                lastKeepAliveNanos = now;
-                Pending p = new Pending(new Command.KeepAlive(), new CompletableFuture<>(),
-                        now + ms(opt.sessionTimeoutMs()));
-                assignAndQueue(p);
-            }
-        }
-        for (Pending p : pending.values()) {
-            if (now - p.lastSentNanos >= ms(opt.retryMs())) {
-                queue(p);
-            }
         }
     }
 
@@ -2022,56 +1652,7 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private InvalidArgumentException versionRefusal(Command command, int level) {
-        return new InvalidArgumentException("node " + opt.nodeId() + ": " + command.getClass().getSimpleName()
-                + " needs cluster version " + level + ", but the cluster is at " + sm.clusterVersion() + " and this"
-                + " node reads up to " + opt.commandLevel() + ": not every member runs a build that reads it yet."
-                + " Finish upgrading every member; the leader raises the version within seconds once all do");
-    }
-
-    /** Moves commands waiting for the cluster version on once it allows them, or refuses them at their deadline. */
-    private void releaseVersionWaiters(long now) {
-        for (int n = waitingForVersion.size(); n > 0; n--) {
-            Pending p = waitingForVersion.poll();
-            int level = io.tandem.state.CommandLevels.levelOf(p.command);
-            if (level <= sm.clusterVersion()) {
-                if (sessionId == 0) {
-                    waitingForSession.add(p);
-                } else {
-                    assignAndQueue(p);
-                }
-            } else if (now > p.versionDeadlineNanos) {
-                fail(p.future, versionRefusal(p.command, level));
-            } else {
-                waitingForVersion.add(p);
-            }
-        }
-    }
-
-    private void expireRequests(long now) {
-        if (!waitingForVersion.isEmpty()) {
-            releaseVersionWaiters(now);
-        }
-        List<Long> expired = new ArrayList<>();
-        for (Map.Entry<Long, Pending> e : pending.entrySet()) {
-            if (now > e.getValue().deadlineNanos) {
-                expired.add(e.getKey());
-            }
-        }
-        for (long seq : expired) {
-            Pending p = pending.remove(seq);
-            toSend.remove(p);
-            fail(p.future, new TandemTimeoutException("node " + opt.nodeId() + ": no result within "
-                    + opt.requestTimeoutMs() + " ms (leader " + core.leaderId() + ", term " + core.term()
-                    + "); the command may still apply later — retrying it is safe only through the same API call"));
-        }
-        for (Pending p : waitingForSession.toArray(new Pending[0])) {
-            if (now > p.deadlineNanos) {
-                waitingForSession.remove(p);
-                fail(p.future, new TandemTimeoutException("node " + opt.nodeId() + ": no session within "
-                        + opt.requestTimeoutMs() + " ms; is a majority of the cluster reachable?"));
-            }
-        }
+    private void expireReads(long now) {
         retryUnansweredReads(now);
         expireReads(now, readRetries);
         for (List<ReadTask> batch : readsByContext.values()) {
@@ -2105,7 +1686,7 @@ public final class RaftNode implements AutoCloseable {
     private void expireReads(long now, List<ReadTask> tasks) {
         tasks.removeIf(t -> {
             if (now > t.deadlineNanos()) {
-                fail(t.future(), new TandemTimeoutException("node " + opt.nodeId() + ": linearizable read not served"
+                completions.fail(t.future(), new TandemTimeoutException("node " + opt.nodeId() + ": linearizable read not served"
                         + " within " + opt.requestTimeoutMs() + " ms (leader " + core.leaderId() + ")"));
                 return true;
             }
@@ -2141,9 +1722,9 @@ public final class RaftNode implements AutoCloseable {
     private void completeRead(ReadTask t) {
         try {
             Object value = t.fn().apply(sm);
-            deliver(() -> t.future().complete(value));
+            completions.deliver(() -> t.future().complete(value));
         } catch (RuntimeException e) {
-            fail(t.future(), e);
+            completions.fail(t.future(), e);
         }
     }
 
@@ -2157,75 +1738,20 @@ public final class RaftNode implements AutoCloseable {
         Configuration cfg = core.configuration();
         return new NodeStatus(opt.nodeId(), phase.name(), core.role(), core.term(), core.leaderId(), core.commitIndex(),
                 lastApplied, core.lastIndex(), core.snapshotIndex(), List.copyOf(cfg.voters().keySet()),
-                List.copyOf(cfg.learners().keySet()), sessionId, pending.size(), sm.revision());
+                List.copyOf(cfg.learners().keySet()), session.sessionIdOnLoop(), session.pendingCount(), sm.revision());
     }
 
     private void failEverything(TandemException e) {
-        for (Pending p : pending.values()) {
-            fail(p.future, e);
-        }
-        for (Pending p : waitingForSession) {
-            fail(p.future, e);
-        }
-        for (Pending p : waitingForVersion) {
-            fail(p.future, e);
-        }
+        session.failAll(e);
         List<ReadTask> reads = new ArrayList<>(readBatch);
         readsByContext.values().forEach(reads::addAll);
         readsByIndex.values().forEach(reads::addAll);
         reads.addAll(readRetries);
         for (ReadTask t : reads) {
-            fail(t.future(), e);
+            completions.fail(t.future(), e);
         }
         if (!ready.isDone()) {
             ready.completeExceptionally(e);
-        }
-    }
-
-    private void fail(CompletableFuture<?> f, Throwable e) {
-        deliver(() -> f.completeExceptionally(e));
-    }
-
-    /**
-     * Completes a caller's future on the callbacks executor. On the loop thread completions are
-     * collected and handed over once per loop turn ({@link #flushCompletions}), in one or two
-     * tasks instead of one task per request: under load a turn completes hundreds of reads and
-     * writes, and a task each cost more than the completions themselves.
-     */
-    private void deliver(Runnable completion) {
-        NodeLoop l = loop;
-        if (l != null && l.inLoop()) {
-            completions.add(completion);
-        } else {
-            callbacks.execute(completion);
-        }
-    }
-
-    private void flushCompletions() {
-        int n = completions.size();
-        if (n == 0) {
-            return;
-        }
-        Runnable[] all = completions.toArray(new Runnable[0]);
-        completions.clear();
-        // Two parts for the two callback threads once there is enough to share.
-        int parts = n >= 16 ? 2 : 1;
-        for (int part = 0; part < parts; part++) {
-            int from = n * part / parts;
-            int to = n * (part + 1) / parts;
-            Runnable run = n == 1 ? all[0] : () -> {
-                for (int i = from; i < to; i++) {
-                    all[i].run();
-                }
-            };
-            try {
-                callbacks.execute(run);
-            } catch (RejectedExecutionException e) {
-                // The node is closing and its executor is gone: complete here rather than leave callers waiting.
-                LOG.debug("node {}: callbacks executor closed; completing {} requests on the loop", opt.nodeId(),
-                        to - from);
-                run.run();
-            }
         }
     }
 
