@@ -79,7 +79,6 @@ import org.slf4j.LoggerFactory;
 public final class RaftNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
-    private static final int MAX_READ_ROUNDS_IN_FLIGHT = 1;
     private static final int MAX_PROPOSALS_PER_BATCH = 4096;
 
     /** The storage a node runs on. */
@@ -109,7 +108,6 @@ public final class RaftNode implements AutoCloseable {
     // ---- time: the HLC stamps entries and rides on every Raft message (see io.tandem.time)
     private final HybridClock hlc;
     private final PeerClocks peerClocks = new PeerClocks();
-    private volatile LeaderLease lease = LeaderLease.NONE;
     private volatile LeaderView leaderView = LeaderView.UNKNOWN;
 
     /**
@@ -152,19 +150,12 @@ public final class RaftNode implements AutoCloseable {
     private final Completions completions;
     private final Peers peers;
     private final ClientSession session;
+    private final LinearizableReads reads;
     private final Autopilot autopilot;
     private volatile NodeMetrics.Sink metricsSink = new NodeMetrics.Sink() { };
     private volatile NodeMetrics metrics = NodeMetrics.EMPTY;
     private long metricsPublishedNanos;
     private long lastLeaderProposalNanos;
-
-    // Linearizable reads.
-    private long nextReadContext;
-    private List<ReadTask> readBatch = new ArrayList<>();
-    private final TreeMap<Long, List<ReadTask>> readsByContext = new TreeMap<>();
-    private final TreeMap<Long, Long> readContextSentNanos = new TreeMap<>();
-    private final TreeMap<Long, List<ReadTask>> readsByIndex = new TreeMap<>();
-    private final List<ReadTask> readRetries = new ArrayList<>();
 
     // Storage completions.
     private long syncRequested;
@@ -176,9 +167,6 @@ public final class RaftNode implements AutoCloseable {
     private final ArrayDeque<AwaitingSync> waitingForSync = new ArrayDeque<>();
     private final java.util.EnumSet<RuntimeBug> bugs = java.util.EnumSet.noneOf(RuntimeBug.class);
     private SnapshotWriter incomingSnapshot;
-
-    private record ReadTask(Function<StateMachine, ?> fn, CompletableFuture<Object> future, long deadlineNanos) {
-    }
 
     public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
                     Executor callbacks) {
@@ -226,6 +214,7 @@ public final class RaftNode implements AutoCloseable {
         this.sm = new StateMachine(opt.limits());
         this.completions = new Completions(opt.nodeId(), callbacks, () -> loop);
         this.peers = new Peers(opt.nodeId(), transport, () -> core);
+        this.reads = new LinearizableReads(opt, clock, sm, () -> core, completions);
         this.formation = new Formation(opt, peers::send);
         this.peerGuard = new PeerGuard(opt.nodeId(), clock::monotonicNanos, () -> metricsSink);
         this.clusterVersions = new ClusterVersions(opt.nodeId(), opt.commandLevel());
@@ -345,9 +334,9 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<Object> f = new CompletableFuture<>();
         enqueue(() -> {
             if (!linearizable) {
-                completeRead(new ReadTask(fn, f, 0));
+                reads.stale(fn, f);
             } else {
-                readBatch.add(new ReadTask(fn, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs())));
+                reads.linearizable(fn, f);
             }
         }, f);
         return (CompletableFuture<T>) (CompletableFuture<?>) f;
@@ -631,7 +620,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** The current leader lease of this node (a volatile read; {@link LeaderLease#NONE} if none). */
     public LeaderLease leaderLease() {
-        return lease;
+        return reads.lease();
     }
 
     /** Who leads, as of the loop's last turn (a volatile read). */
@@ -652,24 +641,9 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<LeaderLease> out = new CompletableFuture<>();
         CompletableFuture<Object> f = new CompletableFuture<>();
         enqueue(() -> {
-            if (core == null || !core.isLeader() || core.isTransferringLeadership()) {
+            if (!reads.renewLease(t0, leaseNanos, f)) {
                 callbacks.execute(() -> out.complete(LeaderLease.NONE));
-                return;
             }
-            long term = core.term();
-            // Runs on the loop once the round is confirmed; leadership in one term is continuous,
-            // so still leading in the same term means the round was this node's own.
-            readBatch.add(new ReadTask(sm -> {
-                if (!core.isLeader() || core.term() != term || core.isTransferringLeadership()) {
-                    return LeaderLease.NONE;
-                }
-                LeaderLease next = new LeaderLease(term, t0 + leaseNanos);
-                LeaderLease cur = lease;
-                if (cur.term() != term || cur.expiresAtNanos() < next.expiresAtNanos()) {
-                    lease = next;
-                }
-                return lease;
-            }, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs())));
         }, f);
         f.whenComplete((v, e) -> {
             if (e != null) {
@@ -732,7 +706,7 @@ public final class RaftNode implements AutoCloseable {
             if (core != null && core.isLeader()) {
                 best = transferTarget();
                 if (best != null) {
-                    lease = LeaderLease.NONE; // the target may win before any lease runs out
+                    reads.dropLease(); // the target may win before any lease runs out
                     core.transferLeadership(best);
                 }
             }
@@ -809,7 +783,7 @@ public final class RaftNode implements AutoCloseable {
                     throw new io.tandem.InvalidArgumentException("node " + opt.nodeId() + " leads and no other voter"
                             + " is reachable to take over (voters " + core.configuration().voters().keySet() + ")");
                 }
-                lease = LeaderLease.NONE; // the target may win before any lease runs out
+                reads.dropLease(); // the target may win before any lease runs out
                 core.transferLeadership(to);
                 callbacks.execute(() -> f.complete(to));
             } catch (TandemException e) {
@@ -826,14 +800,14 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<Backup.Header> backup(java.io.OutputStream out, String clusterId) {
         CompletableFuture<Object> f = new CompletableFuture<>();
-        enqueue(() -> readBatch.add(new ReadTask(machine -> {
+        enqueue(() -> reads.linearizable(machine -> {
             SnapshotMeta meta = core.snapshotMetaAt(lastApplied);
             try {
                 return Backup.write(out, meta.index(), meta.term(), clusterId, meta.configuration(), machine::snapshot);
             } catch (IOException e) {
                 throw new TandemException("node " + opt.nodeId() + ": cannot write the backup: " + e, e);
             }
-        }, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs()))), f);
+        }, f), f);
         return f.thenApply(h -> (Backup.Header) h);
     }
 
@@ -979,10 +953,7 @@ public final class RaftNode implements AutoCloseable {
     /** Publishes who leads for threads outside the loop, and drops a lease that no longer holds. */
     private void publishLeadership() {
         boolean leads = core.isLeader();
-        LeaderLease l = lease;
-        if (l.term() != 0 && (!leads || core.term() != l.term() || core.isTransferringLeadership())) {
-            lease = LeaderLease.NONE;
-        }
+        reads.dropLeaseUnlessHeld(core);
         LeaderView v = leaderView;
         String leader = core.leaderId();
         if (v.isLeader() != leads || v.term() != core.term() || !java.util.Objects.equals(v.leaderId(), leader)
@@ -1023,7 +994,7 @@ public final class RaftNode implements AutoCloseable {
             session.checkLease(now);
             session.resendOnLeaderChange();
             session.flush(now);
-            flushReads();
+            reads.flush();
             processReady();
             publishLeadership();
         }
@@ -1046,7 +1017,7 @@ public final class RaftNode implements AutoCloseable {
         if (tickTimer != null) {
             tickTimer.cancel();
         }
-        lease = LeaderLease.NONE;
+        reads.dropLease();
         leaderView = LeaderView.UNKNOWN;
         failEverything(cause == null ? new ClosedException("node " + opt.nodeId() + " stopped")
                 : new ClosedException("node " + opt.nodeId() + " stopped: " + cause.getMessage(), cause));
@@ -1088,7 +1059,7 @@ public final class RaftNode implements AutoCloseable {
                     metrics = collectMetrics();
                 }
                 session.expire(now);
-                expireReads(now);
+                reads.expire(now);
             }
             default -> { }
         }
@@ -1396,8 +1367,8 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void sendRaft(List<Message> messages) {
-        if (lease.term() != 0 && core.isTransferringLeadership()) {
-            lease = LeaderLease.NONE; // before a TimeoutNow can leave
+        if (reads.lease().term() != 0 && core.isTransferringLeadership()) {
+            reads.dropLease(); // before a TimeoutNow can leave
         }
         for (Message m : messages) {
             Endpoint to = peers.addressOf(m.to());
@@ -1439,22 +1410,9 @@ public final class RaftNode implements AutoCloseable {
                 installSnapshot(rd.snapshot());
             }
             apply(rd.committedEntries());
-            for (ReadState rs : rd.readStates()) {
-                readContextSentNanos.remove(rs.context());
-                List<ReadTask> batch = readsByContext.remove(rs.context());
-                if (batch != null) {
-                    readsByIndex.computeIfAbsent(rs.index(), k -> new ArrayList<>()).addAll(batch);
-                }
-            }
-            for (long ctx : rd.readFailures()) {
-                readContextSentNanos.remove(ctx);
-                List<ReadTask> batch = readsByContext.remove(ctx);
-                if (batch != null) {
-                    readRetries.addAll(batch);
-                }
-            }
+            reads.onReady(rd.readStates(), rd.readFailures());
             core.advance(rd);
-            serveReads();
+            reads.serve(lastApplied);
         }
         maybeSnapshot();
     }
@@ -1652,82 +1610,6 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private void expireReads(long now) {
-        retryUnansweredReads(now);
-        expireReads(now, readRetries);
-        for (List<ReadTask> batch : readsByContext.values()) {
-            expireReads(now, batch);
-        }
-        for (List<ReadTask> batch : readsByIndex.values()) {
-            expireReads(now, batch);
-        }
-        if (!readRetries.isEmpty()) {
-            readBatch.addAll(readRetries);
-            readRetries.clear();
-        }
-    }
-
-    /**
-     * A follower forwards a ReadIndex request to the leader it knows; if that leader has died, no
-     * answer and no failure ever come back. Rounds unanswered for retryMs are asked again under a
-     * new context: a late answer to the old context is ignored, and a later read index serves the
-     * read just as linearizably (§6.4).
-     */
-    private void retryUnansweredReads(long now) {
-        while (!readContextSentNanos.isEmpty()
-                && now - readContextSentNanos.firstEntry().getValue() >= ms(opt.retryMs())) {
-            List<ReadTask> batch = readsByContext.remove(readContextSentNanos.pollFirstEntry().getKey());
-            if (batch != null) {
-                readRetries.addAll(batch);
-            }
-        }
-    }
-
-    private void expireReads(long now, List<ReadTask> tasks) {
-        tasks.removeIf(t -> {
-            if (now > t.deadlineNanos()) {
-                completions.fail(t.future(), new TandemTimeoutException("node " + opt.nodeId() + ": linearizable read not served"
-                        + " within " + opt.requestTimeoutMs() + " ms (leader " + core.leaderId() + ")"));
-                return true;
-            }
-            return false;
-        });
-    }
-
-    // ------------------------------------------------------------------ reads
-
-    private void flushReads() {
-        // One ReadIndex round in flight per node: reads arriving meanwhile wait and go together in
-        // the next round. Sending a round every loop turn made many rounds of one or two reads
-        // under load (each costs a heartbeat to every voter and the answers); an idle node still
-        // sends a lone read's round at once.
-        if (readBatch.isEmpty() || readsByContext.size() >= MAX_READ_ROUNDS_IN_FLIGHT) {
-            return;
-        }
-        long ctx = ++nextReadContext;
-        readsByContext.put(ctx, readBatch);
-        readContextSentNanos.put(ctx, clock.monotonicNanos());
-        readBatch = new ArrayList<>();
-        core.readIndex(ctx);
-    }
-
-    private void serveReads() {
-        while (!readsByIndex.isEmpty() && readsByIndex.firstKey() <= lastApplied) {
-            for (ReadTask t : readsByIndex.pollFirstEntry().getValue()) {
-                completeRead(t);
-            }
-        }
-    }
-
-    private void completeRead(ReadTask t) {
-        try {
-            Object value = t.fn().apply(sm);
-            completions.deliver(() -> t.future().complete(value));
-        } catch (RuntimeException e) {
-            completions.fail(t.future(), e);
-        }
-    }
-
     // ------------------------------------------------------------------ misc
 
     private NodeStatus snapshotStatus() {
@@ -1743,13 +1625,7 @@ public final class RaftNode implements AutoCloseable {
 
     private void failEverything(TandemException e) {
         session.failAll(e);
-        List<ReadTask> reads = new ArrayList<>(readBatch);
-        readsByContext.values().forEach(reads::addAll);
-        readsByIndex.values().forEach(reads::addAll);
-        reads.addAll(readRetries);
-        for (ReadTask t : reads) {
-            completions.fail(t.future(), e);
-        }
+        reads.failAll(e);
         if (!ready.isDone()) {
             ready.completeExceptionally(e);
         }
