@@ -137,11 +137,7 @@ public final class RaftNode implements AutoCloseable {
     private long lastApplied;
     private long lastSnapshotIndex;
     private final Formation formation;
-    private final PeerGuard peerGuard;
-    private final ClusterVersions clusterVersions;
-    private long lastVersionReportNanos;
-    private long lastVersionProposalNanos;
-    private String lastVersionReportTo;
+    private final PeerAdmission admission;
     private final String advertiseText;
     /** Size of the last snapshot this node wrote, and payload bytes applied since (see maybeSnapshot). */
     private long lastSnapshotBytes;
@@ -216,8 +212,8 @@ public final class RaftNode implements AutoCloseable {
         this.peers = new Peers(opt.nodeId(), transport, () -> core);
         this.reads = new LinearizableReads(opt, clock, sm, () -> core, completions);
         this.formation = new Formation(opt, peers::send);
-        this.peerGuard = new PeerGuard(opt.nodeId(), clock::monotonicNanos, () -> metricsSink);
-        this.clusterVersions = new ClusterVersions(opt.nodeId(), opt.commandLevel());
+        this.admission = new PeerAdmission(opt, sm, () -> core, peers,
+                new PeerGuard(opt.nodeId(), clock::monotonicNanos, () -> metricsSink), this::proposeOnLeader);
         this.autopilot = new Autopilot(opt.autopilot());
         this.session = new ClientSession(opt, clock, random::nextLong, sm, () -> core, peers, this::proposeOnLeader,
                 completions, callbacks, ready, bugs, () -> metricsSink);
@@ -1053,7 +1049,7 @@ public final class RaftNode implements AutoCloseable {
                 }
                 session.duties(now);
                 leaveDuties(now);
-                versionDuties(now);
+                admission.versionDuties(now);
                 if (now - metricsPublishedNanos >= 500_000_000L) {
                     metricsPublishedNanos = now;
                     metrics = collectMetrics();
@@ -1160,7 +1156,7 @@ public final class RaftNode implements AutoCloseable {
 
     private void handleMessage(String from, Object message) {
         if (message instanceof Wire.TimedRaftEnvelope env) {
-            if (!admitRaft(from, env.message())) {
+            if (!admission.admitRaft(from, env.message())) {
                 return;
             }
             autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
@@ -1171,7 +1167,7 @@ public final class RaftNode implements AutoCloseable {
                 core.step(env.message());
             }
         } else if (message instanceof Wire.RaftEnvelope env) {
-            if (!admitRaft(from, env.message())) {
+            if (!admission.admitRaft(from, env.message())) {
                 return;
             }
             autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
@@ -1180,7 +1176,7 @@ public final class RaftNode implements AutoCloseable {
                 core.step(env.message());
             }
         } else if (message instanceof Wire.LeaveRequest leave) {
-            if (!peerGuard.admitNamed(from, leave.nodeId(), "leave request")) {
+            if (!admission.admitNamed(from, leave.nodeId(), "leave request")) {
                 return;
             }
             if (core != null && core.isLeader()) {
@@ -1197,30 +1193,19 @@ public final class RaftNode implements AutoCloseable {
                 leaveConfirmed = true;
             }
         } else if (message instanceof Wire.ForwardProposals fwd) {
-            if (core != null && core.isLeader()) {
-                proposeForwarded(from, fwd.payloads());
-            }
+            admission.onForwarded(from, fwd.payloads());
         } else if (message instanceof Wire.ProposalRefused refused) {
-            if (core == null || !from.equals(core.leaderId())) {
-                peerGuard.refuse(PeerGuard.Refusal.FORGED_SENDER, from, "sent a proposal refusal but is not the leader");
-            } else {
+            if (admission.isFromLeader(from, "proposal refusal")) {
                 session.onProposalRefused(refused);
             }
         } else if (message instanceof Wire.WhoIs who) {
-            Endpoint back = core == null ? null : peers.addressOf(from);
-            if (back != null) {
-                peers.send(back, new Wire.MemberOf(who.nodeId(), core.configuration().isMember(who.nodeId())));
-            }
+            admission.onWhoIs(from, who);
         } else if (message instanceof Wire.MemberOf answer) {
-            if (core != null) {
-                peerGuard.vouch(from, core.configuration(), answer.nodeId(), answer.member());
-            }
+            admission.onMemberOf(from, answer);
         } else if (message instanceof Wire.MemberVersion v) {
-            if (core != null && core.configuration().isMember(from)) {
-                clusterVersions.reported(from, v.commandLevel());
-            }
+            admission.onMemberVersion(from, v);
         } else if (message instanceof Wire.DiscoverRequest req) {
-            if (!peerGuard.admitNamed(from, req.nodeId(), "discover request")) {
+            if (!admission.admitNamed(from, req.nodeId(), "discover request")) {
                 return;
             }
             peers.remember(req.nodeId(), req.address());
@@ -1232,13 +1217,13 @@ public final class RaftNode implements AutoCloseable {
             peers.send(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), opt.advertise().toString(),
                     formed, seedStrings()));
         } else if (message instanceof Wire.DiscoverResponse resp) {
-            if (!peerGuard.admitNamed(from, resp.nodeId(), "discover response")) {
+            if (!admission.admitNamed(from, resp.nodeId(), "discover response")) {
                 return;
             }
             peers.remember(resp.nodeId(), resp.address());
             formation.onDiscoverResponse(resp);
         } else if (message instanceof Wire.JoinRequest join) {
-            if (!peerGuard.admitNamed(from, join.nodeId(), "join request")) {
+            if (!admission.admitNamed(from, join.nodeId(), "join request")) {
                 return;
             }
             peers.remember(join.nodeId(), join.address());
@@ -1247,96 +1232,6 @@ public final class RaftNode implements AutoCloseable {
             formation.onJoinResponse(resp);
         } else {
             LOG.warn("node {}: dropping unexpected {} from {}", opt.nodeId(), message.getClass().getName(), from);
-        }
-    }
-
-    /** See {@link PeerGuard}: identity is the connection's; only members step this node's core. */
-    private boolean admitRaft(String from, Message m) {
-        Configuration cfg = core == null ? Configuration.EMPTY : core.configuration();
-        return peerGuard.admitRaft(from, m.from(), m.to(), cfg, unknown -> {
-            for (String member : cfg.voters().keySet()) {
-                Endpoint to = member.equals(opt.nodeId()) ? null : peers.addressOf(member);
-                if (to != null) {
-                    peers.send(to, new Wire.WhoIs(unknown));
-                }
-            }
-        });
-    }
-
-    /**
-     * The leader proposes what a member forwarded only after decoding it at the cluster version
-     * and checking it: a payload that cannot be decoded, is too new for some member, is invalid,
-     * or runs in a session the sender does not own, is refused to its sender and never reaches
-     * the log (where every replica would have to apply it).
-     */
-    private void proposeForwarded(String from, List<byte[]> payloads) {
-        if (!core.configuration().isMember(from)) {
-            peerGuard.refuse(PeerGuard.Refusal.NOT_A_MEMBER, from, "forwarded " + payloads.size() + " proposals but is"
-                    + " not a member");
-            return;
-        }
-        List<byte[]> admitted = new ArrayList<>(payloads.size());
-        for (byte[] payload : payloads) {
-            String reason;
-            Envelope env = null;
-            try {
-                env = CommandCodec.decode(payload, sm.clusterVersion());
-                reason = sm.precheck(env);
-                if (reason == null) {
-                    reason = ownerProblem(from, env);
-                }
-            } catch (IllegalArgumentException e) {
-                reason = "undecodable command: " + e.getMessage();
-            }
-            if (reason == null) {
-                admitted.add(payload);
-                continue;
-            }
-            peerGuard.refuse(PeerGuard.Refusal.INVALID_PROPOSAL, from, "forwarded a proposal refused before the log: "
-                    + reason);
-            long[] header = env != null ? new long[] {env.sessionId(), env.sequence()} : CommandCodec.header(payload);
-            Endpoint back = peers.addressOf(from);
-            if (back != null) {
-                peers.send(back, new Wire.ProposalRefused(header == null ? 0 : header[0], header == null ? 0 : header[1],
-                        "leader " + opt.nodeId() + " refused the command before proposing it: " + reason));
-            }
-        }
-        if (!admitted.isEmpty()) {
-            proposeOnLeader(admitted);
-        }
-    }
-
-    /** A member may open sessions only for itself and run commands only in its own sessions. */
-    private String ownerProblem(String from, Envelope env) {
-        if (env.command() instanceof Command.OpenSession open) {
-            return open.nodeId().equals(from) ? null : "opens a session for '" + open.nodeId() + "'";
-        }
-        if (env.command() instanceof Command.SetClusterVersion) {
-            return "SetClusterVersion is proposed by the leader only";
-        }
-        String owner = sm.nodeOfSession(env.sessionId());
-        // An unknown session is left to apply, which answers SessionExpired the same way on every replica.
-        return owner == null || owner.equals(from) ? null : "runs in session " + env.sessionId() + " of '" + owner + "'";
-    }
-
-    /** Members tell the leader what they read; the leader raises the cluster version once all read more. */
-    private void versionDuties(long now) {
-        if (core.isLeader()) {
-            int v = clusterVersions.toPropose(core.configuration(), sm.clusterVersion());
-            if (v > 0 && now - lastVersionProposalNanos >= 1_000_000_000L) {
-                lastVersionProposalNanos = now;
-                LOG.info("node {}: every member reads command level {}; raising the cluster version from {}",
-                        opt.nodeId(), v, sm.clusterVersion());
-                proposeOnLeader(List.of(CommandCodec.encode(new Envelope(0, 0, 0, new Command.SetClusterVersion(v)))));
-            }
-        } else if (core.leaderId() != null && (now - lastVersionReportNanos >= 1_000_000_000L
-                || !core.leaderId().equals(lastVersionReportTo))) {
-            lastVersionReportTo = core.leaderId();
-            Endpoint leader = peers.addressOf(core.leaderId());
-            if (leader != null) {
-                lastVersionReportNanos = now;
-                peers.send(leader, new Wire.MemberVersion(opt.commandLevel()));
-            }
         }
     }
 
