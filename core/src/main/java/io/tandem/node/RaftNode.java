@@ -134,35 +134,22 @@ public final class RaftNode implements AutoCloseable {
     private RaftCore core;
     private final StateMachine sm;
     private final List<StateMachine.Listener> listeners = new ArrayList<>();
-    private long lastApplied;
-    private long lastSnapshotIndex;
     private final Formation formation;
     private final PeerAdmission admission;
     private final String advertiseText;
-    /** Size of the last snapshot this node wrote, and payload bytes applied since (see maybeSnapshot). */
-    private long lastSnapshotBytes;
-    private long appliedBytesSinceSnapshot;
 
     private final Completions completions;
     private final Peers peers;
     private final ClientSession session;
     private final LinearizableReads reads;
+    private final ReadyProcessor processor;
     private final Autopilot autopilot;
     private volatile NodeMetrics.Sink metricsSink = new NodeMetrics.Sink() { };
     private volatile NodeMetrics metrics = NodeMetrics.EMPTY;
     private long metricsPublishedNanos;
     private long lastLeaderProposalNanos;
 
-    // Storage completions.
-    private long syncRequested;
-    private long syncCompleted;
-    /** Messages that may leave only once the log is durable up to sync request {@code seq}. */
-    private record AwaitingSync(long seq, List<Message> messages) {
-    }
-
-    private final ArrayDeque<AwaitingSync> waitingForSync = new ArrayDeque<>();
     private final java.util.EnumSet<RuntimeBug> bugs = java.util.EnumSet.noneOf(RuntimeBug.class);
-    private SnapshotWriter incomingSnapshot;
 
     public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
                     Executor callbacks) {
@@ -217,6 +204,8 @@ public final class RaftNode implements AutoCloseable {
         this.autopilot = new Autopilot(opt.autopilot());
         this.session = new ClientSession(opt, clock, random::nextLong, sm, () -> core, peers, this::proposeOnLeader,
                 completions, callbacks, ready, bugs, () -> metricsSink);
+        this.processor = new ReadyProcessor(opt, storage, sm, () -> core, clock, () -> loop, () -> metricsSink,
+                this::sendRaft, bugs, reads, session::onApplied);
         this.sm.setListener(new StateMachine.Listener() {
             @Override
             public void onEvent(io.tandem.state.WatchEvent event) {
@@ -519,7 +508,7 @@ public final class RaftNode implements AutoCloseable {
             claimed += st.claimed();
             dead += st.dead();
         }
-        return new NodeMetrics(role, core.term(), core.commitIndex(), lastApplied, core.lastIndex(), lag,
+        return new NodeMetrics(role, core.term(), core.commitIndex(), processor.lastApplied(), core.lastIndex(), lag,
                 cfg.voters().size(), cfg.learners().size(), sm.sessionCount(), held, waiters, session.pendingCount(),
                 loop.pending(), ready, delayed, claimed, dead);
     }
@@ -552,8 +541,8 @@ public final class RaftNode implements AutoCloseable {
                 if (core != null && core.leaderId() == null) {
                     problems.add("no known leader (election in progress or no majority reachable)");
                 }
-                if (core != null && core.commitIndex() - lastApplied > MAX_APPLY_LAG) {
-                    problems.add("applied index " + lastApplied + " is " + (core.commitIndex() - lastApplied)
+                if (core != null && core.commitIndex() - processor.lastApplied() > MAX_APPLY_LAG) {
+                    problems.add("applied index " + processor.lastApplied() + " is " + (core.commitIndex() - processor.lastApplied())
                             + " entries behind the commit index");
                 }
                 if (hlc.rejectedRecently()) {
@@ -797,7 +786,7 @@ public final class RaftNode implements AutoCloseable {
     public CompletableFuture<Backup.Header> backup(java.io.OutputStream out, String clusterId) {
         CompletableFuture<Object> f = new CompletableFuture<>();
         enqueue(() -> reads.linearizable(machine -> {
-            SnapshotMeta meta = core.snapshotMetaAt(lastApplied);
+            SnapshotMeta meta = core.snapshotMetaAt(processor.lastApplied());
             try {
                 return Backup.write(out, meta.index(), meta.term(), clusterId, meta.configuration(), machine::snapshot);
             } catch (IOException e) {
@@ -991,7 +980,7 @@ public final class RaftNode implements AutoCloseable {
             session.resendOnLeaderChange();
             session.flush(now);
             reads.flush();
-            processReady();
+            processor.processReady();
             publishLeadership();
         }
         completions.flush();
@@ -1071,7 +1060,7 @@ public final class RaftNode implements AutoCloseable {
             startCore(tv, snap, Configuration.EMPTY);
             phase = Phase.RUNNING;
             LOG.info("node {}: restarted from disk (term {}, last index {}, snapshot {})", opt.nodeId(),
-                    tv.currentTerm(), storage.log().lastIndex(), lastSnapshotIndex);
+                    tv.currentTerm(), storage.log().lastIndex(), processor.lastSnapshotIndex());
             session.open();
         } else if (opt.isSeed()) {
             phase = Phase.DISCOVERING;
@@ -1117,39 +1106,7 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void startCore(TermAndVote tv, Optional<Snapshot> snap, Configuration initial) {
-        SnapshotMeta base = new SnapshotMeta(0, 0, initial);
-        if (snap.isPresent()) {
-            try (Snapshot s = snap.get(); InputStream in = s.openStream()) {
-                sm.restore(in);
-                base = new SnapshotMeta(s.meta().lastIncludedIndex(), s.meta().lastIncludedTerm(),
-                        Configuration.decode(s.meta().configuration()));
-            } catch (IOException e) {
-                throw new UncheckedIOException("node " + opt.nodeId() + ": cannot restore the state snapshot", e);
-            }
-        }
-        RaftLog log = storage.log();
-        if (log.lastIndex() < base.index()) {
-            log.reset(base.index() + 1);
-        }
-        long from = base.index() + 1;
-        if (log.lastIndex() >= from && log.firstIndex() > from) {
-            throw new TandemException("node " + opt.nodeId() + ": the log starts at index " + log.firstIndex()
-                    + " but the snapshot ends at " + base.index() + "; entries in between are missing. Restore the"
-                    + " data directory from a backup, or remove this node and add it back with a new id");
-        }
-        List<Entry> entries = new ArrayList<>();
-        for (long i = from; i <= log.lastIndex(); ) {
-            List<LogEntry> batch = log.entries(i, log.lastIndex() + 1, 16 << 20);
-            for (LogEntry le : batch) {
-                entries.add(toEntry(le));
-            }
-            i += batch.size();
-        }
-        lastApplied = base.index();
-        lastSnapshotIndex = base.index();
-        // Entries are stamped with the HLC's physical part (DESIGN §3), in ms as before.
-        core = new RaftCore(opt.raft(), random, () -> HybridTimestamp.physicalOf(hlc.now()), snapshotSource(), new HardState(tv.currentTerm(),
-                tv.votedFor()), base, entries);
+        core = processor.startCore(tv, snap, initial, random, hlc);
     }
 
     // ------------------------------------------------------------------ messages
@@ -1283,194 +1240,6 @@ public final class RaftNode implements AutoCloseable {
         return out;
     }
 
-    // ------------------------------------------------------------------ Ready
-
-    private void processReady() {
-        while (core.hasReady()) {
-            Ready rd = core.ready();
-            if (rd.hardState() != null) {
-                storage.meta().save(new TermAndVote(rd.hardState().term(), rd.hardState().votedFor()));
-            }
-            sendRaft(rd.messages());
-            persistEntries(rd.entries());
-            writeSnapshotChunks(rd.snapshotChunks());
-            if (!rd.persistedMessages().isEmpty()) {
-                if (syncCompleted >= syncRequested || bugs.contains(RuntimeBug.ACK_BEFORE_FSYNC)) {
-                    sendRaft(rd.persistedMessages());
-                } else {
-                    waitingForSync.add(new AwaitingSync(syncRequested, rd.persistedMessages()));
-                }
-            }
-            if (rd.snapshot() != null) {
-                installSnapshot(rd.snapshot());
-            }
-            apply(rd.committedEntries());
-            reads.onReady(rd.readStates(), rd.readFailures());
-            core.advance(rd);
-            reads.serve(lastApplied);
-        }
-        maybeSnapshot();
-    }
-
-    private void persistEntries(List<Entry> entries) {
-        if (entries.isEmpty()) {
-            return;
-        }
-        RaftLog log = storage.log();
-        long first = entries.get(0).index();
-        if (first <= log.lastIndex()) {
-            log.truncateSuffix(first);
-        }
-        List<LogEntry> batch = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            batch.add(new LogEntry(e.index(), e.term(), e.type().code(), e.timestamp(), e.payload()));
-        }
-        log.append(batch);
-        long seq = ++syncRequested;
-        Entry last = entries.get(entries.size() - 1);
-        long syncStart = clock.monotonicNanos();
-        log.sync().whenComplete((index, error) -> {
-            metricsSink.fsync(clock.monotonicNanos() - syncStart);
-            // The loop must learn about durability: beyond the capacity rather than lose it.
-            loop.put(() -> onSynced(seq, last.index(), last.term(), error));
-        });
-    }
-
-    private void onSynced(long seq, long index, long term, Throwable error) {
-        if (error != null) {
-            throw new TandemException("node " + opt.nodeId() + ": the log could not be made durable up to index "
-                    + index + "; stopping rather than acknowledge what may be lost", error);
-        }
-        syncCompleted = Math.max(syncCompleted, seq);
-        while (!waitingForSync.isEmpty() && waitingForSync.peek().seq() <= syncCompleted) {
-            sendRaft(waitingForSync.poll().messages());
-        }
-        if (core != null) {
-            core.onPersisted(index, term);
-        }
-    }
-
-    private void writeSnapshotChunks(List<SnapshotChunk> chunks) {
-        for (SnapshotChunk c : chunks) {
-            if (c.offset() == 0) {
-                if (incomingSnapshot != null) {
-                    incomingSnapshot.close();
-                }
-                incomingSnapshot = storage.snapshots().create(c.index(), c.term(), c.configuration());
-            }
-            if (incomingSnapshot == null) {
-                LOG.warn("node {}: snapshot chunk at offset {} without a start; ignored", opt.nodeId(), c.offset());
-                continue;
-            }
-            incomingSnapshot.writeChunk(c.offset(), c.data());
-            if (c.done()) {
-                incomingSnapshot.commit();
-                incomingSnapshot = null;
-            }
-        }
-    }
-
-    private void installSnapshot(SnapshotMeta meta) {
-        try (Snapshot s = storage.snapshots().latest().orElseThrow(); InputStream in = s.openStream()) {
-            if (s.meta().lastIncludedIndex() != meta.index()) {
-                throw new TandemException("node " + opt.nodeId() + ": expected received snapshot " + meta.index()
-                        + " but the store's latest is " + s.meta().lastIncludedIndex());
-            }
-            sm.restore(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException("node " + opt.nodeId() + ": cannot restore received snapshot " + meta.index(), e);
-        }
-        RaftLog log = storage.log();
-        boolean keep = log.lastIndex() >= meta.index() && log.firstIndex() <= meta.index()
-                && log.term(meta.index()) == meta.term();
-        if (keep) {
-            log.compactPrefix(meta.index());
-        } else {
-            log.reset(meta.index() + 1);
-        }
-        lastApplied = meta.index();
-        lastSnapshotIndex = meta.index();
-        appliedBytesSinceSnapshot = 0;
-        LOG.info("node {}: installed snapshot {} from the leader", opt.nodeId(), meta.index());
-    }
-
-    /**
-     * Snapshots every {@code snapshotEveryEntries} applied entries, but not before the entries
-     * applied since the last snapshot add up to at least its size: writing the state costs its
-     * size, so a large state (say a full watch history) snapshotted every 10,000 small writes cost
-     * more than the writes themselves — on the loop thread. This keeps the cost at most one byte
-     * of snapshot per byte of log, and the log at most about the state's size beyond the snapshot.
-     */
-    private void maybeSnapshot() {
-        if (lastApplied - lastSnapshotIndex < opt.snapshotEveryEntries() || lastApplied > core.appliedIndex()
-                || appliedBytesSinceSnapshot < lastSnapshotBytes) {
-            return;
-        }
-        SnapshotMeta meta = core.snapshotMetaAt(lastApplied);
-        try (SnapshotWriter w = storage.snapshots().create(meta.index(), meta.term(), meta.configuration().encode())) {
-            CountingOutputStream out = new CountingOutputStream(w.asOutputStream());
-            sm.snapshot(out);
-            w.commit();
-            lastSnapshotBytes = out.count;
-            appliedBytesSinceSnapshot = 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException("node " + opt.nodeId() + ": cannot write snapshot " + meta.index(), e);
-        }
-        core.compact(meta.index());
-        if (core.compactedIndex() >= storage.log().firstIndex()) {
-            storage.log().compactPrefix(core.compactedIndex());
-        }
-        lastSnapshotIndex = meta.index();
-        LOG.debug("node {}: snapshot at index {}", opt.nodeId(), meta.index());
-    }
-
-    private SnapshotSource snapshotSource() {
-        return new SnapshotSource() {
-            @Override
-            public long snapshotSize(long index) {
-                Optional<Snapshot> latest = storage.snapshots().latest();
-                if (latest.isEmpty()) {
-                    return -1;
-                }
-                try (Snapshot s = latest.get()) {
-                    return s.meta().lastIncludedIndex() == index ? s.meta().sizeBytes() : -1;
-                }
-            }
-
-            @Override
-            public byte[] readSnapshotChunk(long index, long offset, int maxBytes) {
-                try (Snapshot s = latestSnapshot(index)) {
-                    return s.read(offset, maxBytes);
-                }
-            }
-        };
-    }
-
-    private Snapshot latestSnapshot(long index) {
-        Snapshot s = storage.snapshots().latest().orElseThrow(() -> new TandemException("node " + opt.nodeId()
-                + ": snapshot " + index + " was asked for but the store holds none"));
-        if (s.meta().lastIncludedIndex() != index) {
-            s.close();
-            throw new TandemException("node " + opt.nodeId() + ": snapshot " + index + " was asked for but the latest is "
-                    + s.meta().lastIncludedIndex());
-        }
-        return s;
-    }
-
-    // ------------------------------------------------------------------ apply
-
-    private void apply(List<Entry> committed) {
-        for (Entry e : committed) {
-            appliedBytesSinceSnapshot += e.payload().length;
-            if (e.type() == EntryType.NORMAL) {
-                session.onApplied(sm.applyPayload(e.index(), e.timestamp(), e.payload(), opt.commandLevel()));
-            } else {
-                sm.advance(e.index(), e.timestamp());
-            }
-            lastApplied = e.index();
-        }
-    }
-
     /** Switches on a deliberate bug (simulation tests only; see {@link RuntimeBug}). Before {@link #start()}. */
     public void injectBugForTesting(RuntimeBug bug) {
         bugs.add(bug);
@@ -1514,7 +1283,7 @@ public final class RaftNode implements AutoCloseable {
         }
         Configuration cfg = core.configuration();
         return new NodeStatus(opt.nodeId(), phase.name(), core.role(), core.term(), core.leaderId(), core.commitIndex(),
-                lastApplied, core.lastIndex(), core.snapshotIndex(), List.copyOf(cfg.voters().keySet()),
+                processor.lastApplied(), core.lastIndex(), core.snapshotIndex(), List.copyOf(cfg.voters().keySet()),
                 List.copyOf(cfg.learners().keySet()), session.sessionIdOnLoop(), session.pendingCount(), sm.revision());
     }
 
@@ -1526,10 +1295,6 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private static Entry toEntry(LogEntry le) {
-        return new Entry(le.index(), le.term(), EntryType.fromCode(le.type()), le.timestamp(), le.payload());
-    }
-
     private static long ms(long millis) {
         return TimeUnit.MILLISECONDS.toNanos(millis);
     }
@@ -1539,24 +1304,5 @@ public final class RaftNode implements AutoCloseable {
         return stopped;
     }
 
-    /** Counts what passes through, to size snapshots as they are written. */
-    private static final class CountingOutputStream extends java.io.FilterOutputStream {
-        long count;
 
-        CountingOutputStream(java.io.OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
-    }
 }
