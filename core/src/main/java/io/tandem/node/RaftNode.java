@@ -143,7 +143,7 @@ public final class RaftNode implements AutoCloseable {
     private final ClientSession session;
     private final LinearizableReads reads;
     private final ReadyProcessor processor;
-    private final Autopilot autopilot;
+    private final Membership membership;
     private volatile NodeMetrics.Sink metricsSink = new NodeMetrics.Sink() { };
     private volatile NodeMetrics metrics = NodeMetrics.EMPTY;
     private long metricsPublishedNanos;
@@ -201,9 +201,10 @@ public final class RaftNode implements AutoCloseable {
         this.formation = new Formation(opt, peers::send);
         this.admission = new PeerAdmission(opt, sm, () -> core, peers,
                 new PeerGuard(opt.nodeId(), clock::monotonicNanos, () -> metricsSink), this::proposeOnLeader);
-        this.autopilot = new Autopilot(opt.autopilot());
         this.session = new ClientSession(opt, clock, random::nextLong, sm, () -> core, peers, this::proposeOnLeader,
                 completions, callbacks, ready, bugs, () -> metricsSink);
+        this.membership = new Membership(opt, clock, () -> core, peers, callbacks, session::lastKnownLeader,
+                reads::dropLease);
         this.processor = new ReadyProcessor(opt, storage, sm, () -> core, clock, () -> loop, () -> metricsSink,
                 this::sendRaft, bugs, reads, session::onApplied);
         this.sm.setListener(new StateMachine.Listener() {
@@ -411,48 +412,8 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<Void> leave(long timeoutMs) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        enqueue(() -> {
-            leaveFuture = f;
-            leaveDeadlineNanos = clock.monotonicNanos() + ms(timeoutMs);
-            leaveConfirmed = false;
-            leaveDuties(clock.monotonicNanos());
-        }, f);
+        enqueue(() -> membership.leave(timeoutMs, f), f);
         return f;
-    }
-
-    private CompletableFuture<Void> leaveFuture;
-    private boolean leaveConfirmed;
-    private long leaveDeadlineNanos;
-    private long leaveSentNanos;
-
-    private void leaveDuties(long now) {
-        if (leaveFuture == null || core == null) {
-            return;
-        }
-        Configuration cfg = core.configuration();
-        String outcome = null;
-        if (leaveConfirmed || !cfg.isVoter(opt.nodeId())) {
-            outcome = "no longer a voter";
-        } else if (cfg.learners().isEmpty()) {
-            outcome = "no learner can replace it; it stays a voter and autopilot replaces it once one joins";
-        } else if (now - leaveDeadlineNanos > 0) {
-            outcome = "not replaced in time; autopilot replaces it once it is found dead";
-        } else if (now - leaveSentNanos >= ms(opt.retryMs()) && !opt.nodeId().equals(core.leaderId())
-                && (core.leaderId() != null || session.lastKnownLeader() != null)) {
-            // Once removed, this node gets no more log or heartbeats and soon loses track of the
-            // leader: keep asking the last one it knew, which answers with a LeaveResponse.
-            leaveSentNanos = now;
-            Endpoint leader = peers.addressOf(core.leaderId() != null ? core.leaderId() : session.lastKnownLeader());
-            if (leader != null) {
-                peers.send(leader, new Wire.LeaveRequest(opt.nodeId(), opt.advertise().toString()));
-            }
-        }
-        if (outcome != null) {
-            LOG.info("node {}: leaving: {}", opt.nodeId(), outcome);
-            CompletableFuture<Void> f = leaveFuture;
-            leaveFuture = null;
-            callbacks.execute(() -> f.complete(null));
-        }
     }
 
     /** Where latencies, fsync times and batch sizes go (Micrometer through {@code TandemMetrics}). */
@@ -562,12 +523,7 @@ public final class RaftNode implements AutoCloseable {
     public CompletableFuture<List<String>> autopilotReport() {
         CompletableFuture<List<String>> f = new CompletableFuture<>();
         enqueue(() -> {
-            List<String> out = new ArrayList<>();
-            if (core != null && core.isLeader()) {
-                autopilot.silence(opt.nodeId(), core.configuration(), clock.monotonicNanos() / 1_000_000)
-                        .forEach((m, ms) -> out.add("silent " + m + " " + ms + " ms"));
-                autopilot.recentDecisions().forEach(r -> out.add("decided " + r));
-            }
+            List<String> out = membership.autopilotReport();
             callbacks.execute(() -> f.complete(out));
         }, f);
         return f;
@@ -687,15 +643,7 @@ public final class RaftNode implements AutoCloseable {
     public CompletableFuture<String> transferLeadershipAway() {
         CompletableFuture<String> f = new CompletableFuture<>();
         enqueue(() -> {
-            String best = null;
-            if (core != null && core.isLeader()) {
-                best = transferTarget();
-                if (best != null) {
-                    reads.dropLease(); // the target may win before any lease runs out
-                    core.transferLeadership(best);
-                }
-            }
-            String chosen = best;
+            String chosen = membership.transferLeadershipAway();
             callbacks.execute(() -> f.complete(chosen));
         }, f);
         return f;
@@ -707,20 +655,7 @@ public final class RaftNode implements AutoCloseable {
     public CompletableFuture<List<MemberInfo>> members() {
         CompletableFuture<List<MemberInfo>> f = new CompletableFuture<>();
         enqueue(() -> {
-            List<MemberInfo> out = new ArrayList<>();
-            if (core != null) {
-                Configuration cfg = core.configuration();
-                boolean leads = core.isLeader();
-                java.util.Map<String, Long> silence = leads
-                        ? autopilot.silence(opt.nodeId(), cfg, clock.monotonicNanos() / 1_000_000) : java.util.Map.of();
-                for (boolean voters : new boolean[] {true, false}) {
-                    for (String m : (voters ? cfg.voters() : cfg.learners()).keySet()) {
-                        out.add(new MemberInfo(m, cfg.address(m), voters, m.equals(core.leaderId()),
-                                leads ? (m.equals(opt.nodeId()) ? core.lastIndex() : core.matchIndex(m)) : -1,
-                                silence.getOrDefault(m, -1L)));
-                    }
-                }
-            }
+            List<MemberInfo> out = membership.members();
             callbacks.execute(() -> f.complete(out));
         }, f);
         return f;
@@ -735,17 +670,7 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<Long> f = new CompletableFuture<>();
         enqueue(() -> {
             try {
-                requireLeaderForOperator();
-                if (change.type() == io.tandem.raft.ConfChange.Type.REMOVE && change.nodeId().equals(opt.nodeId())) {
-                    throw new io.tandem.InvalidArgumentException("node " + opt.nodeId() + " leads; it cannot remove"
-                            + " itself. Transfer leadership first (tandem leader transfer), then remove it");
-                }
-                if (!core.configuration().isMember(change.nodeId())) {
-                    throw new io.tandem.NotFoundException("node " + change.nodeId() + " is not a member (voters "
-                            + core.configuration().voters().keySet() + ", learners "
-                            + core.configuration().learners().keySet() + ")");
-                }
-                long index = core.proposeConfChange(change);
+                long index = membership.changeMembership(change);
                 callbacks.execute(() -> f.complete(index));
             } catch (TandemException e) {
                 completions.fail(f, e);
@@ -762,14 +687,7 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<String> f = new CompletableFuture<>();
         enqueue(() -> {
             try {
-                requireLeaderForOperator();
-                String to = target != null ? target : transferTarget();
-                if (to == null) {
-                    throw new io.tandem.InvalidArgumentException("node " + opt.nodeId() + " leads and no other voter"
-                            + " is reachable to take over (voters " + core.configuration().voters().keySet() + ")");
-                }
-                reads.dropLease(); // the target may win before any lease runs out
-                core.transferLeadership(to);
+                String to = membership.transferLeadership(target);
                 callbacks.execute(() -> f.complete(to));
             } catch (TandemException e) {
                 completions.fail(f, e);
@@ -794,27 +712,6 @@ public final class RaftNode implements AutoCloseable {
             }
         }, f), f);
         return f.thenApply(h -> (Backup.Header) h);
-    }
-
-    /**
-     * The voter to hand leadership to: among the voters heard from within an election timeout
-     * (a down voter could never take over, and the transfer would hold proposals until it is
-     * aborted), the one with the highest match index; null if none is reachable.
-     */
-    private String transferTarget() {
-        long nowMs = clock.monotonicNanos() / 1_000_000;
-        long reachableMs = opt.tickMs() * opt.raft().electionTimeoutTicks();
-        return Autopilot.handoverTarget(opt.nodeId(), core.configuration(), core::matchIndex,
-                autopilot.silence(opt.nodeId(), core.configuration(), nowMs), autopilot::heardFrom, reachableMs);
-    }
-
-    private void requireLeaderForOperator() {
-        if (core == null || !core.isLeader()) {
-            String leader = core == null ? null : core.leaderId();
-            Endpoint address = leader == null ? null : peers.addressOf(leader);
-            throw new NotLeaderException(opt.nodeId(), core == null ? 0 : core.term(),
-                    address == null ? null : address.toString());
-        }
     }
 
     @Override
@@ -1034,10 +931,10 @@ public final class RaftNode implements AutoCloseable {
                 if (core.isLeader()) {
                     leaderDuties(now);
                 } else {
-                    autopilot.reset();
+                    membership.notLeading();
                 }
                 session.duties(now);
-                leaveDuties(now);
+                membership.leaveDuties(now);
                 admission.versionDuties(now);
                 if (now - metricsPublishedNanos >= 500_000_000L) {
                     metricsPublishedNanos = now;
@@ -1116,7 +1013,7 @@ public final class RaftNode implements AutoCloseable {
             if (!admission.admitRaft(from, env.message())) {
                 return;
             }
-            autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
+            membership.heard(env.message().from());
             hlc.update(env.hlc());
             peerClocks.observe(env.message().from(), env.physicalMs(), hlc.physicalMillis());
             peers.remember(env.message().from(), env.fromAddress());
@@ -1127,7 +1024,7 @@ public final class RaftNode implements AutoCloseable {
             if (!admission.admitRaft(from, env.message())) {
                 return;
             }
-            autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
+            membership.heard(env.message().from());
             peers.remember(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
@@ -1136,19 +1033,9 @@ public final class RaftNode implements AutoCloseable {
             if (!admission.admitNamed(from, leave.nodeId(), "leave request")) {
                 return;
             }
-            if (core != null && core.isLeader()) {
-                if (core.configuration().isVoter(leave.nodeId())) {
-                    LOG.info("node {}: {} is leaving for good; autopilot will replace it", opt.nodeId(),
-                            leave.nodeId());
-                    autopilot.leaving(leave.nodeId());
-                } else if (!core.hasPendingConfChange()) {
-                    peers.send(Endpoint.parse(leave.address()), new Wire.LeaveResponse(leave.nodeId()));
-                }
-            }
+            membership.onLeaveRequest(leave);
         } else if (message instanceof Wire.LeaveResponse done) {
-            if (done.nodeId().equals(opt.nodeId())) {
-                leaveConfirmed = true;
-            }
+            membership.onLeaveResponse(done);
         } else if (message instanceof Wire.ForwardProposals fwd) {
             admission.onForwarded(from, fwd.payloads());
         } else if (message instanceof Wire.ProposalRefused refused) {
@@ -1184,37 +1071,11 @@ public final class RaftNode implements AutoCloseable {
                 return;
             }
             peers.remember(join.nodeId(), join.address());
-            onJoinRequest(join);
+            membership.onJoinRequest(join);
         } else if (message instanceof Wire.JoinResponse resp) {
             formation.onJoinResponse(resp);
         } else {
             LOG.warn("node {}: dropping unexpected {} from {}", opt.nodeId(), message.getClass().getName(), from);
-        }
-    }
-
-    private void onJoinRequest(Wire.JoinRequest join) {
-        Endpoint reply = Endpoint.parse(join.address());
-        if (core == null || !core.isLeader()) {
-            String leader = core == null || core.leaderId() == null ? null : String.valueOf(peers.addressOf(core.leaderId()));
-            peers.send(reply, new Wire.JoinResponse(false, leader, "node " + opt.nodeId() + " is not the leader"));
-            return;
-        }
-        Configuration cfg = core.configuration();
-        if (cfg.isMember(join.nodeId())) {
-            boolean same = join.address().equals(cfg.address(join.nodeId()));
-            peers.send(reply, new Wire.JoinResponse(false, opt.advertise().toString(), same
-                    ? "node " + join.nodeId() + " is already a member but asked to join with an empty data directory;"
-                    + " a member that lost its data must be removed first (or start it with a new node id)"
-                    : "node id " + join.nodeId() + " is already used by the member at " + cfg.address(join.nodeId())
-                    + "; node ids must be unique"));
-            return;
-        }
-        try {
-            core.proposeConfChange(io.tandem.raft.ConfChange.addLearner(join.nodeId(), join.address()));
-            peers.send(reply, new Wire.JoinResponse(true, opt.advertise().toString(), "adding " + join.nodeId()
-                    + " as a learner"));
-        } catch (TandemException e) {
-            peers.send(reply, new Wire.JoinResponse(false, opt.advertise().toString(), e.getMessage()));
         }
     }
 
@@ -1261,17 +1122,7 @@ public final class RaftNode implements AutoCloseable {
             Command.Tick tick = new Command.Tick();
             proposeOnLeader(List.of(CommandCodec.encode(new Envelope(0, 0, 0, tick))));
         }
-        Configuration cfg = core.configuration();
-        Optional<Autopilot.Decision> d = autopilot.decide(opt.nodeId(), cfg, core::matchIndex, core.lastIndex(),
-                core.hasPendingConfChange(), now / 1_000_000);
-        if (d.isPresent()) {
-            try {
-                core.proposeConfChange(d.get().change());
-                LOG.info("node {}: autopilot: {}", opt.nodeId(), d.get().reason());
-            } catch (TandemException e) {
-                LOG.debug("node {}: autopilot could not {} yet: {}", opt.nodeId(), d.get().reason(), e.getMessage());
-            }
-        }
+        membership.leaderDuties(now);
     }
 
     // ------------------------------------------------------------------ misc
