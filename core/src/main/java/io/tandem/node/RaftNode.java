@@ -1,53 +1,37 @@
 package io.tandem.node;
 
 import io.tandem.ClosedException;
-import io.tandem.InvalidArgumentException;
 import io.tandem.OverloadedException;
-import io.tandem.SessionExpiredException;
 import io.tandem.TandemException;
-import io.tandem.TandemTimeoutException;
 import io.tandem.raft.Configuration;
-import io.tandem.raft.Entry;
 import io.tandem.raft.EntryType;
-import io.tandem.raft.HardState;
 import io.tandem.raft.Message;
 import io.tandem.raft.NotLeaderException;
 import io.tandem.raft.ProposalRejectedException;
 import io.tandem.raft.RaftCore;
-import io.tandem.raft.ReadState;
 import io.tandem.raft.Ready;
-import io.tandem.raft.SnapshotChunk;
 import io.tandem.raft.SnapshotMeta;
-import io.tandem.raft.SnapshotSource;
 import io.tandem.state.Command;
 import io.tandem.state.CommandCodec;
 import io.tandem.state.CommandResult;
 import io.tandem.state.Envelope;
-import io.tandem.state.LockKind;
 import io.tandem.state.StateMachine;
 import io.tandem.storage.LogEntry;
 import io.tandem.storage.MetaStore;
 import io.tandem.storage.RaftLog;
 import io.tandem.storage.Snapshot;
 import io.tandem.storage.SnapshotStore;
-import io.tandem.storage.SnapshotWriter;
 import io.tandem.storage.TermAndVote;
 import io.tandem.time.HybridClock;
-import io.tandem.time.HybridTimestamp;
 import io.tandem.time.PeerClocks;
 import io.tandem.transport.Endpoint;
 import io.tandem.transport.MessageHandler;
 import io.tandem.transport.Transport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -68,6 +52,14 @@ import org.slf4j.LoggerFactory;
  * completions). Futures handed to callers complete on the {@code callbacks} executor, never on the
  * loop, so user code cannot stall consensus.
  *
+ * <p><b>Wiring.</b> This class runs the loop (start, ticks, end of turn, stop), forms or joins the
+ * cluster ({@link Formation}), routes messages, and delegates each job to a loop-only component:
+ * {@link ClientSession} (the session and the proposal pipeline), {@link LinearizableReads} (reads
+ * and the leader lease), {@link ReadyProcessor} (durability order, snapshots, apply),
+ * {@link PeerAdmission} (what peers may send, cluster version), {@link Membership} (join, leave,
+ * autopilot, operator changes), {@link Peers} (addresses, sends), {@link Completions} (handing
+ * results to callers) and {@link NodeReport} (status, metrics, health).
+ *
  * <p><b>Durability order</b> follows {@link Ready}: the term and vote are saved before any message
  * is sent; followers acknowledge entries only once the log's {@code sync()} reports them durable;
  * the leader counts itself only after its own sync.
@@ -79,7 +71,6 @@ import org.slf4j.LoggerFactory;
 public final class RaftNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
-    private static final int MAX_PROPOSALS_PER_BATCH = 4096;
 
     /** The storage a node runs on. */
     public record Storage(RaftLog log, MetaStore meta, SnapshotStore snapshots) {
@@ -133,7 +124,7 @@ public final class RaftNode implements AutoCloseable {
     private Phase phase = Phase.STARTING;
     private RaftCore core;
     private final StateMachine sm;
-    private final List<StateMachine.Listener> listeners = new ArrayList<>();
+    private final StateListeners listeners = new StateListeners();
     private final Formation formation;
     private final PeerAdmission admission;
     private final String advertiseText;
@@ -143,6 +134,7 @@ public final class RaftNode implements AutoCloseable {
     private final ClientSession session;
     private final LinearizableReads reads;
     private final ReadyProcessor processor;
+    private final NodeReport report;
     private final Membership membership;
     private volatile NodeMetrics.Sink metricsSink = new NodeMetrics.Sink() { };
     private volatile NodeMetrics metrics = NodeMetrics.EMPTY;
@@ -207,78 +199,8 @@ public final class RaftNode implements AutoCloseable {
                 reads::dropLease);
         this.processor = new ReadyProcessor(opt, storage, sm, () -> core, clock, () -> loop, () -> metricsSink,
                 this::sendRaft, bugs, reads, session::onApplied);
-        this.sm.setListener(new StateMachine.Listener() {
-            @Override
-            public void onEvent(io.tandem.state.WatchEvent event) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onEvent(event);
-                }
-            }
-
-            @Override
-            public void onSessionClosed(long id, String nodeId, boolean expired) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onSessionClosed(id, nodeId, expired);
-                }
-            }
-
-            @Override
-            public void onLockGranted(LockKind kind, String name, long session, String nodeId, long owner,
-                                      long token) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onLockGranted(kind, name, session, nodeId, owner, token);
-                }
-            }
-
-            @Override
-            public void onLockWaitExpired(LockKind kind, String name, long session, long owner) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onLockWaitExpired(kind, name, session, owner);
-                }
-            }
-
-            @Override
-            public void onLockReleased(LockKind kind, String name, long session, long owner, long token, String why) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onLockReleased(kind, name, session, owner, token, why);
-                }
-            }
-
-            @Override
-            public void onTaskAssigned(io.tandem.state.TaskEvents.Assigned a) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onTaskAssigned(a);
-                }
-            }
-
-            @Override
-            public void onTaskClaimLost(io.tandem.state.TaskEvents.ClaimLost c) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onTaskClaimLost(c);
-                }
-            }
-
-            @Override
-            public void onTaskFinished(io.tandem.state.TaskEvents.Finished f) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onTaskFinished(f);
-                }
-            }
-
-            @Override
-            public void onScheduleFired(io.tandem.state.TaskEvents.Fired f) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onScheduleFired(f);
-                }
-            }
-
-            @Override
-            public void onRestored() {
-                for (StateMachine.Listener l : listeners) {
-                    l.onRestored();
-                }
-            }
-        });
+        this.report = new NodeReport(opt, sm, () -> core, processor, session, () -> loop, hlc);
+        this.sm.setListener(listeners);
     }
 
     // ------------------------------------------------------------------ public API (any thread)
@@ -431,52 +353,6 @@ public final class RaftNode implements AutoCloseable {
         return metrics;
     }
 
-    private NodeMetrics collectMetrics() {
-        Configuration cfg = core.configuration();
-        java.util.TreeMap<String, Long> lag = new java.util.TreeMap<>();
-        if (core.isLeader()) {
-            for (String m : cfg.voters().keySet()) {
-                if (!m.equals(opt.nodeId())) {
-                    lag.put(m, Math.max(0, core.lastIndex() - core.matchIndex(m)));
-                }
-            }
-            for (String m : cfg.learners().keySet()) {
-                lag.put(m, Math.max(0, core.lastIndex() - core.matchIndex(m)));
-            }
-        }
-        int held = 0;
-        int waiters = 0;
-        for (io.tandem.state.LockKind k : io.tandem.state.LockKind.values()) {
-            for (io.tandem.state.LockInfo i : sm.locks(k, "")) {
-                held += i.holders().size();
-                waiters += i.waiters().size();
-            }
-        }
-        int role = switch (core.role()) {
-            case FOLLOWER -> 0;
-            case PRE_CANDIDATE -> 1;
-            case CANDIDATE -> 2;
-            case LEADER -> 3;
-        };
-        long ready = 0;
-        long delayed = 0;
-        long claimed = 0;
-        long dead = 0;
-        for (String q : sm.taskQueues()) {
-            io.tandem.state.TaskStats st = sm.taskStats(q);
-            ready += st.ready();
-            delayed += st.delayed();
-            claimed += st.claimed();
-            dead += st.dead();
-        }
-        return new NodeMetrics(role, core.term(), core.commitIndex(), processor.lastApplied(), core.lastIndex(), lag,
-                cfg.voters().size(), cfg.learners().size(), sm.sessionCount(), held, waiters, session.pendingCount(),
-                loop.pending(), ready, delayed, claimed, dead);
-    }
-
-    /** Entries a ready node may have committed but not yet applied. */
-    static final long MAX_APPLY_LAG = 10_000;
-
     /** Liveness and readiness, with the reasons; see {@link Health}. Never throws. */
     public CompletableFuture<Health> health() {
         CompletableFuture<Health> f = new CompletableFuture<>();
@@ -487,29 +363,7 @@ public final class RaftNode implements AutoCloseable {
         }
         try {
             enqueue(() -> {
-                List<String> problems = new ArrayList<>();
-                List<String> warnings = new ArrayList<>();
-                long now = clock.monotonicNanos();
-                if (phase != Phase.RUNNING) {
-                    problems.add("phase " + phase + " (not yet a member of a running cluster)");
-                } else if (!core.configuration().isMember(opt.nodeId())) {
-                    problems.add("not a member of the cluster's configuration");
-                }
-                String sessionProblem = session.healthProblem(now);
-                if (sessionProblem != null) {
-                    problems.add(sessionProblem);
-                }
-                if (core != null && core.leaderId() == null) {
-                    problems.add("no known leader (election in progress or no majority reachable)");
-                }
-                if (core != null && core.commitIndex() - processor.lastApplied() > MAX_APPLY_LAG) {
-                    problems.add("applied index " + processor.lastApplied() + " is " + (core.commitIndex() - processor.lastApplied())
-                            + " entries behind the commit index");
-                }
-                if (hlc.rejectedRecently()) {
-                    warnings.add("clock skewed: a peer's clock is more than the maximum clock offset ahead");
-                }
-                Health h = new Health(true, problems.isEmpty(), problems, warnings);
+                Health h = report.health(phase.name(), phase == Phase.RUNNING, clock.monotonicNanos());
                 callbacks.execute(() -> f.complete(h));
             }, f);
         } catch (RuntimeException e) {
@@ -521,12 +375,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** What autopilot decided lately and how long each member has been silent (leader only; empty elsewhere). */
     public CompletableFuture<List<String>> autopilotReport() {
-        CompletableFuture<List<String>> f = new CompletableFuture<>();
-        enqueue(() -> {
-            List<String> out = membership.autopilotReport();
-            callbacks.execute(() -> f.complete(out));
-        }, f);
-        return f;
+        return askLoop(membership::autopilotReport);
     }
 
     /** Called on the loop thread with the old session id when this node's session is lost. */
@@ -631,9 +480,7 @@ public final class RaftNode implements AutoCloseable {
     }
 
     public CompletableFuture<NodeStatus> status() {
-        CompletableFuture<NodeStatus> f = new CompletableFuture<>();
-        enqueue(() -> callbacks.execute(() -> f.complete(snapshotStatus())), f);
-        return f;
+        return askLoop(() -> report.status(phase.name()));
     }
 
     /**
@@ -641,24 +488,14 @@ public final class RaftNode implements AutoCloseable {
      * completes with the chosen voter, or null when this node does not lead or none is reachable.
      */
     public CompletableFuture<String> transferLeadershipAway() {
-        CompletableFuture<String> f = new CompletableFuture<>();
-        enqueue(() -> {
-            String chosen = membership.transferLeadershipAway();
-            callbacks.execute(() -> f.complete(chosen));
-        }, f);
-        return f;
+        return askLoop(membership::transferLeadershipAway);
     }
 
     // ------------------------------------------------------------------ operator API (tandem member/leader/snapshot)
 
     /** The configuration's members as this node sees it; match index and silence only on the leader. */
     public CompletableFuture<List<MemberInfo>> members() {
-        CompletableFuture<List<MemberInfo>> f = new CompletableFuture<>();
-        enqueue(() -> {
-            List<MemberInfo> out = membership.members();
-            callbacks.execute(() -> f.complete(out));
-        }, f);
-        return f;
+        return askLoop(membership::members);
     }
 
     /**
@@ -764,6 +601,16 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /** Runs {@code query} on the loop; its value completes the future on the callbacks executor. */
+    private <T> CompletableFuture<T> askLoop(java.util.function.Supplier<T> query) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        enqueue(() -> {
+            T value = query.get();
+            callbacks.execute(() -> f.complete(value));
+        }, f);
+        return f;
+    }
+
     private void enqueue(Runnable event, CompletableFuture<?> onFailure) {
         if (!running) {
             completions.fail(onFailure, new ClosedException("node " + opt.nodeId() + " is closed"));
@@ -780,11 +627,11 @@ public final class RaftNode implements AutoCloseable {
 
     private void onTransportMessage(String fromNodeId, Object message) {
         if (message instanceof Wire.ClientRequest || message instanceof Wire.TaskRequest) {
-            handOffClientMessage(fromNodeId, message);
+            handOff(clientHandler, "client service", "a client request", fromNodeId, message);
             return;
         }
         if (message instanceof Wire.TimestampRequest || message instanceof Wire.TimestampResponse) {
-            handOffTimeMessage(fromNodeId, message);
+            handOff(timeHandler, "timestamp oracle", "a timestamp message", fromNodeId, message);
             return;
         }
         NodeLoop l = loop;
@@ -804,31 +651,17 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private void handOffClientMessage(String fromNodeId, Object message) {
-        MessageHandler handler = clientHandler;
+    /** Client and time messages run on the callbacks executor, never on the loop (see {@link #onClientMessage}). */
+    private void handOff(MessageHandler handler, String service, String what, String fromNodeId, Object message) {
         if (handler == null || !running) {
-            LOG.debug("node {}: no client service; dropped {} from {}", opt.nodeId(),
+            LOG.debug("node {}: no {}; dropped {} from {}", opt.nodeId(), service,
                     message.getClass().getSimpleName(), fromNodeId);
             return;
         }
         try {
             callbacks.execute(() -> handler.onMessage(fromNodeId, message));
         } catch (RejectedExecutionException e) {
-            LOG.debug("node {}: closing; dropped a client request from {}: {}", opt.nodeId(), fromNodeId, e.toString());
-        }
-    }
-
-    private void handOffTimeMessage(String fromNodeId, Object message) {
-        MessageHandler handler = timeHandler;
-        if (handler == null || !running) {
-            LOG.debug("node {}: no timestamp oracle; dropped {} from {}", opt.nodeId(),
-                    message.getClass().getSimpleName(), fromNodeId);
-            return;
-        }
-        try {
-            callbacks.execute(() -> handler.onMessage(fromNodeId, message));
-        } catch (RejectedExecutionException e) {
-            LOG.debug("node {}: closing; dropped a timestamp message from {}: {}", opt.nodeId(), fromNodeId, e.toString());
+            LOG.debug("node {}: closing; dropped {} from {}: {}", opt.nodeId(), what, fromNodeId, e.toString());
         }
     }
 
@@ -938,7 +771,7 @@ public final class RaftNode implements AutoCloseable {
                 admission.versionDuties(now);
                 if (now - metricsPublishedNanos >= 500_000_000L) {
                     metricsPublishedNanos = now;
-                    metrics = collectMetrics();
+                    metrics = report.metrics();
                 }
                 session.expire(now);
                 reads.expire(now);
@@ -1058,8 +891,8 @@ public final class RaftNode implements AutoCloseable {
                 formation.checkSeeds(req.nodeId(), req.address(), req.seeds());
             }
             boolean formed = phase == Phase.RUNNING || phase == Phase.JOINING;
-            peers.send(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), opt.advertise().toString(),
-                    formed, seedStrings()));
+            peers.send(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), advertiseText, formed,
+                    seedStrings()));
         } else if (message instanceof Wire.DiscoverResponse resp) {
             if (!admission.admitNamed(from, resp.nodeId(), "discover response")) {
                 return;
@@ -1127,17 +960,6 @@ public final class RaftNode implements AutoCloseable {
 
     // ------------------------------------------------------------------ misc
 
-    private NodeStatus snapshotStatus() {
-        if (core == null) {
-            return new NodeStatus(opt.nodeId(), phase.name(), null, 0, null, 0, 0, 0, 0, List.of(), List.of(), 0,
-                    0, 0);
-        }
-        Configuration cfg = core.configuration();
-        return new NodeStatus(opt.nodeId(), phase.name(), core.role(), core.term(), core.leaderId(), core.commitIndex(),
-                processor.lastApplied(), core.lastIndex(), core.snapshotIndex(), List.copyOf(cfg.voters().keySet()),
-                List.copyOf(cfg.learners().keySet()), session.sessionIdOnLoop(), session.pendingCount(), sm.revision());
-    }
-
     private void failEverything(TandemException e) {
         session.failAll(e);
         reads.failAll(e);
@@ -1154,6 +976,4 @@ public final class RaftNode implements AutoCloseable {
     public CompletableFuture<Void> stoppedFuture() {
         return stopped;
     }
-
-
 }
