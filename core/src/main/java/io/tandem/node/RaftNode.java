@@ -1,53 +1,37 @@
 package io.tandem.node;
 
 import io.tandem.ClosedException;
-import io.tandem.InvalidArgumentException;
 import io.tandem.OverloadedException;
-import io.tandem.SessionExpiredException;
 import io.tandem.TandemException;
-import io.tandem.TandemTimeoutException;
 import io.tandem.raft.Configuration;
-import io.tandem.raft.Entry;
 import io.tandem.raft.EntryType;
-import io.tandem.raft.HardState;
 import io.tandem.raft.Message;
 import io.tandem.raft.NotLeaderException;
 import io.tandem.raft.ProposalRejectedException;
 import io.tandem.raft.RaftCore;
-import io.tandem.raft.ReadState;
 import io.tandem.raft.Ready;
-import io.tandem.raft.SnapshotChunk;
 import io.tandem.raft.SnapshotMeta;
-import io.tandem.raft.SnapshotSource;
 import io.tandem.state.Command;
 import io.tandem.state.CommandCodec;
 import io.tandem.state.CommandResult;
 import io.tandem.state.Envelope;
-import io.tandem.state.LockKind;
 import io.tandem.state.StateMachine;
 import io.tandem.storage.LogEntry;
 import io.tandem.storage.MetaStore;
 import io.tandem.storage.RaftLog;
 import io.tandem.storage.Snapshot;
 import io.tandem.storage.SnapshotStore;
-import io.tandem.storage.SnapshotWriter;
 import io.tandem.storage.TermAndVote;
 import io.tandem.time.HybridClock;
-import io.tandem.time.HybridTimestamp;
 import io.tandem.time.PeerClocks;
 import io.tandem.transport.Endpoint;
 import io.tandem.transport.MessageHandler;
 import io.tandem.transport.Transport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -68,6 +52,14 @@ import org.slf4j.LoggerFactory;
  * completions). Futures handed to callers complete on the {@code callbacks} executor, never on the
  * loop, so user code cannot stall consensus.
  *
+ * <p><b>Wiring.</b> This class runs the loop (start, ticks, end of turn, stop), forms or joins the
+ * cluster ({@link Formation}), routes messages, and delegates each job to a loop-only component:
+ * {@link ClientSession} (the session and the proposal pipeline), {@link LinearizableReads} (reads
+ * and the leader lease), {@link ReadyProcessor} (durability order, snapshots, apply),
+ * {@link PeerAdmission} (what peers may send, cluster version), {@link Membership} (join, leave,
+ * autopilot, operator changes), {@link Peers} (addresses, sends), {@link Completions} (handing
+ * results to callers) and {@link NodeReport} (status, metrics, health).
+ *
  * <p><b>Durability order</b> follows {@link Ready}: the term and vote are saved before any message
  * is sent; followers acknowledge entries only once the log's {@code sync()} reports them durable;
  * the leader counts itself only after its own sync.
@@ -79,8 +71,6 @@ import org.slf4j.LoggerFactory;
 public final class RaftNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
-    private static final int MAX_READ_ROUNDS_IN_FLIGHT = 1;
-    private static final int MAX_PROPOSALS_PER_BATCH = 4096;
 
     /** The storage a node runs on. */
     public record Storage(RaftLog log, MetaStore meta, SnapshotStore snapshots) {
@@ -109,7 +99,6 @@ public final class RaftNode implements AutoCloseable {
     // ---- time: the HLC stamps entries and rides on every Raft message (see io.tandem.time)
     private final HybridClock hlc;
     private final PeerClocks peerClocks = new PeerClocks();
-    private volatile LeaderLease lease = LeaderLease.NONE;
     private volatile LeaderView leaderView = LeaderView.UNKNOWN;
 
     /**
@@ -135,95 +124,24 @@ public final class RaftNode implements AutoCloseable {
     private Phase phase = Phase.STARTING;
     private RaftCore core;
     private final StateMachine sm;
-    private final List<StateMachine.Listener> listeners = new ArrayList<>();
-    private long lastApplied;
-    private long lastSnapshotIndex;
+    private final StateListeners listeners = new StateListeners();
     private final Formation formation;
-    private final PeerGuard peerGuard;
-    private final ClusterVersions clusterVersions;
-    private long lastVersionReportNanos;
-    private long lastVersionProposalNanos;
-    private String lastVersionReportTo;
-    private final TreeMap<String, Endpoint> addressBook = new TreeMap<>();
-    /** Parsed forms of the address texts peers send with every message (loop thread only). */
-    private final HashMap<String, Endpoint> parsedAddresses = new HashMap<>();
+    private final PeerAdmission admission;
     private final String advertiseText;
-    /** Completions collected during one loop turn (loop thread only); see {@link #deliver}. */
-    private final ArrayList<Runnable> completions = new ArrayList<>();
-    /** Size of the last snapshot this node wrote, and payload bytes applied since (see maybeSnapshot). */
-    private long lastSnapshotBytes;
-    private long appliedBytesSinceSnapshot;
 
-    // Sessions and proposals.
-    private long sessionId;
-    private long openNonce;
-    private long openSentNanos;
-    private long nextSequence;
-    private long lastKeepAliveNanos;
-    private final SessionLease sessionLease;
-    private final Autopilot autopilot;
+    private final Completions completions;
+    private final Peers peers;
+    private final ClientSession session;
+    private final LinearizableReads reads;
+    private final ReadyProcessor processor;
+    private final NodeReport report;
+    private final Membership membership;
     private volatile NodeMetrics.Sink metricsSink = new NodeMetrics.Sink() { };
     private volatile NodeMetrics metrics = NodeMetrics.EMPTY;
     private long metricsPublishedNanos;
-    private volatile long publicSessionId;
-    private volatile long validUntilNanos;
-    private boolean atRiskSignalled;
-    /** This node closed its own session (graceful leave): no new session is opened. */
-    private boolean sessionClosedByUs;
-    private final List<Consumer<Long>> sessionAtRiskListeners = new ArrayList<>();
-    private final TreeMap<Long, Pending> pending = new TreeMap<>();
-    private final ArrayDeque<Pending> waitingForSession = new ArrayDeque<>();
-    /** Commands of a kind above the cluster version, waiting briefly for the leader to raise it. */
-    private final ArrayDeque<Pending> waitingForVersion = new ArrayDeque<>();
-    /** How long a command waits for the cluster version before it is refused (reports go every second). */
-    private static final long VERSION_WAIT_NANOS = 3_000_000_000L;
-    private final List<Pending> toSend = new ArrayList<>();
-    private final List<Consumer<Long>> sessionLostListeners = new ArrayList<>();
     private long lastLeaderProposalNanos;
 
-    // Linearizable reads.
-    private long nextReadContext;
-    private List<ReadTask> readBatch = new ArrayList<>();
-    private final TreeMap<Long, List<ReadTask>> readsByContext = new TreeMap<>();
-    private final TreeMap<Long, Long> readContextSentNanos = new TreeMap<>();
-    private final TreeMap<Long, List<ReadTask>> readsByIndex = new TreeMap<>();
-    private final List<ReadTask> readRetries = new ArrayList<>();
-
-    // Storage completions.
-    private long syncRequested;
-    private long syncCompleted;
-    /** Messages that may leave only once the log is durable up to sync request {@code seq}. */
-    private record AwaitingSync(long seq, List<Message> messages) {
-    }
-
-    private final ArrayDeque<AwaitingSync> waitingForSync = new ArrayDeque<>();
     private final java.util.EnumSet<RuntimeBug> bugs = java.util.EnumSet.noneOf(RuntimeBug.class);
-    private SnapshotWriter incomingSnapshot;
-
-    private final class Pending {
-        final Command command;
-        final CompletableFuture<CommandResult> future;
-        final long deadlineNanos;
-        long sequence;
-        long lastSentNanos;
-        final long createdNanos = clock.monotonicNanos();
-        /** When this command first left the node: any copy of it is stamped after this. */
-        long firstSentNanos;
-        boolean sent;
-        byte[] payload;
-        /** In {@code toSend} already: keeps re-queueing O(1) when thousands are pending. */
-        boolean queued;
-        long versionDeadlineNanos;
-
-        Pending(Command command, CompletableFuture<CommandResult> future, long deadlineNanos) {
-            this.command = command;
-            this.future = future;
-            this.deadlineNanos = deadlineNanos;
-        }
-    }
-
-    private record ReadTask(Function<StateMachine, ?> fn, CompletableFuture<Object> future, long deadlineNanos) {
-    }
 
     public RaftNode(NodeOptions opt, Storage storage, Transport transport, Clock clock, RandomGenerator random,
                     Executor callbacks) {
@@ -269,83 +187,20 @@ public final class RaftNode implements AutoCloseable {
         this.random = random;
         this.callbacks = callbacks;
         this.sm = new StateMachine(opt.limits());
-        this.formation = new Formation(opt, this::sendTo);
-        this.peerGuard = new PeerGuard(opt.nodeId(), clock::monotonicNanos, () -> metricsSink);
-        this.clusterVersions = new ClusterVersions(opt.nodeId(), opt.commandLevel());
-        this.autopilot = new Autopilot(opt.autopilot());
-        this.sessionLease = new SessionLease(opt.sessionTimeoutMs(), opt.sessionSafetyMarginMs());
-        this.sm.setListener(new StateMachine.Listener() {
-            @Override
-            public void onEvent(io.tandem.state.WatchEvent event) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onEvent(event);
-                }
-            }
-
-            @Override
-            public void onSessionClosed(long id, String nodeId, boolean expired) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onSessionClosed(id, nodeId, expired);
-                }
-            }
-
-            @Override
-            public void onLockGranted(LockKind kind, String name, long session, String nodeId, long owner,
-                                      long token) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onLockGranted(kind, name, session, nodeId, owner, token);
-                }
-            }
-
-            @Override
-            public void onLockWaitExpired(LockKind kind, String name, long session, long owner) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onLockWaitExpired(kind, name, session, owner);
-                }
-            }
-
-            @Override
-            public void onLockReleased(LockKind kind, String name, long session, long owner, long token, String why) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onLockReleased(kind, name, session, owner, token, why);
-                }
-            }
-
-            @Override
-            public void onTaskAssigned(io.tandem.state.TaskEvents.Assigned a) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onTaskAssigned(a);
-                }
-            }
-
-            @Override
-            public void onTaskClaimLost(io.tandem.state.TaskEvents.ClaimLost c) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onTaskClaimLost(c);
-                }
-            }
-
-            @Override
-            public void onTaskFinished(io.tandem.state.TaskEvents.Finished f) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onTaskFinished(f);
-                }
-            }
-
-            @Override
-            public void onScheduleFired(io.tandem.state.TaskEvents.Fired f) {
-                for (StateMachine.Listener l : listeners) {
-                    l.onScheduleFired(f);
-                }
-            }
-
-            @Override
-            public void onRestored() {
-                for (StateMachine.Listener l : listeners) {
-                    l.onRestored();
-                }
-            }
-        });
+        this.completions = new Completions(opt.nodeId(), callbacks, () -> loop);
+        this.peers = new Peers(opt.nodeId(), transport, () -> core);
+        this.reads = new LinearizableReads(opt, clock, sm, () -> core, completions);
+        this.formation = new Formation(opt, peers::send);
+        this.admission = new PeerAdmission(opt, sm, () -> core, peers,
+                new PeerGuard(opt.nodeId(), clock::monotonicNanos, () -> metricsSink), this::proposeOnLeader);
+        this.session = new ClientSession(opt, clock, random::nextLong, sm, () -> core, peers, this::proposeOnLeader,
+                completions, callbacks, ready, bugs, () -> metricsSink);
+        this.membership = new Membership(opt, clock, () -> core, peers, callbacks, session::lastKnownLeader,
+                reads::dropLease);
+        this.processor = new ReadyProcessor(opt, storage, sm, () -> core, clock, () -> loop, () -> metricsSink,
+                this::sendRaft, bugs, reads, session::onApplied);
+        this.report = new NodeReport(opt, sm, () -> core, processor, session, () -> loop, hlc);
+        this.sm.setListener(listeners);
     }
 
     // ------------------------------------------------------------------ public API (any thread)
@@ -373,28 +228,7 @@ public final class RaftNode implements AutoCloseable {
     /** Proposes a command in this node's session; completes with its result from this node's apply. */
     public CompletableFuture<CommandResult> submit(Command command) {
         CompletableFuture<CommandResult> f = new CompletableFuture<>();
-        enqueue(() -> {
-            if (pending.size() + waitingForSession.size() >= opt.maxPendingRequests()) {
-                fail(f, new OverloadedException("node " + opt.nodeId() + " has " + opt.maxPendingRequests()
-                        + " requests in flight (maxPendingRequests); retry with back-off"));
-                return;
-            }
-            int level = io.tandem.state.CommandLevels.levelOf(command);
-            if (level > opt.commandLevel()) {
-                fail(f, versionRefusal(command, level));
-                return;
-            }
-            Pending p = new Pending(command, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs()));
-            if (level > sm.clusterVersion()) {
-                // A young cluster raises its version within a report interval or two; a mixed one never.
-                p.versionDeadlineNanos = clock.monotonicNanos() + VERSION_WAIT_NANOS;
-                waitingForVersion.add(p);
-            } else if (sessionId == 0) {
-                waitingForSession.add(p);
-            } else {
-                assignAndQueue(p);
-            }
-        }, f);
+        enqueue(() -> session.submit(command, f), f);
         return f;
     }
 
@@ -408,9 +242,9 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<Object> f = new CompletableFuture<>();
         enqueue(() -> {
             if (!linearizable) {
-                completeRead(new ReadTask(fn, f, 0));
+                reads.stale(fn, f);
             } else {
-                readBatch.add(new ReadTask(fn, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs())));
+                reads.linearizable(fn, f);
             }
         }, f);
         return (CompletableFuture<T>) (CompletableFuture<?>) f;
@@ -446,7 +280,7 @@ public final class RaftNode implements AutoCloseable {
      * assigned to a session) belong to this node.
      */
     public long sessionIdOnLoop() {
-        return sessionId;
+        return session.sessionIdOnLoop();
     }
 
     /**
@@ -458,7 +292,7 @@ public final class RaftNode implements AutoCloseable {
     public void onSessionAtRisk(Consumer<Long> listener) {
         CompletableFuture<Object> f = new CompletableFuture<>();
         Runnable add = () -> {
-            sessionAtRiskListeners.add(listener);
+            session.addAtRiskListener(listener);
             f.complete(null);
         };
         if (!started && running) {
@@ -471,7 +305,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** This node's current session id, 0 while it has none. Any thread. */
     public long sessionId() {
-        return publicSessionId;
+        return session.sessionId();
     }
 
     /**
@@ -480,7 +314,7 @@ public final class RaftNode implements AutoCloseable {
      * margin. Computed from send times, so a pause (GC, SIGSTOP) cannot stretch it. Any thread.
      */
     public long sessionValidUntilNanos() {
-        return validUntilNanos;
+        return session.validUntilNanos();
     }
 
     public Clock clock() {
@@ -500,48 +334,8 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<Void> leave(long timeoutMs) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        enqueue(() -> {
-            leaveFuture = f;
-            leaveDeadlineNanos = clock.monotonicNanos() + ms(timeoutMs);
-            leaveConfirmed = false;
-            leaveDuties(clock.monotonicNanos());
-        }, f);
+        enqueue(() -> membership.leave(timeoutMs, f), f);
         return f;
-    }
-
-    private CompletableFuture<Void> leaveFuture;
-    private boolean leaveConfirmed;
-    private long leaveDeadlineNanos;
-    private long leaveSentNanos;
-
-    private void leaveDuties(long now) {
-        if (leaveFuture == null || core == null) {
-            return;
-        }
-        Configuration cfg = core.configuration();
-        String outcome = null;
-        if (leaveConfirmed || !cfg.isVoter(opt.nodeId())) {
-            outcome = "no longer a voter";
-        } else if (cfg.learners().isEmpty()) {
-            outcome = "no learner can replace it; it stays a voter and autopilot replaces it once one joins";
-        } else if (now - leaveDeadlineNanos > 0) {
-            outcome = "not replaced in time; autopilot replaces it once it is found dead";
-        } else if (now - leaveSentNanos >= ms(opt.retryMs()) && !opt.nodeId().equals(core.leaderId())
-                && (core.leaderId() != null || lastKnownLeader != null)) {
-            // Once removed, this node gets no more log or heartbeats and soon loses track of the
-            // leader: keep asking the last one it knew, which answers with a LeaveResponse.
-            leaveSentNanos = now;
-            Endpoint leader = addressOf(core.leaderId() != null ? core.leaderId() : lastKnownLeader);
-            if (leader != null) {
-                sendTo(leader, new Wire.LeaveRequest(opt.nodeId(), opt.advertise().toString()));
-            }
-        }
-        if (outcome != null) {
-            LOG.info("node {}: leaving: {}", opt.nodeId(), outcome);
-            CompletableFuture<Void> f = leaveFuture;
-            leaveFuture = null;
-            callbacks.execute(() -> f.complete(null));
-        }
     }
 
     /** Where latencies, fsync times and batch sizes go (Micrometer through {@code TandemMetrics}). */
@@ -559,52 +353,6 @@ public final class RaftNode implements AutoCloseable {
         return metrics;
     }
 
-    private NodeMetrics collectMetrics() {
-        Configuration cfg = core.configuration();
-        java.util.TreeMap<String, Long> lag = new java.util.TreeMap<>();
-        if (core.isLeader()) {
-            for (String m : cfg.voters().keySet()) {
-                if (!m.equals(opt.nodeId())) {
-                    lag.put(m, Math.max(0, core.lastIndex() - core.matchIndex(m)));
-                }
-            }
-            for (String m : cfg.learners().keySet()) {
-                lag.put(m, Math.max(0, core.lastIndex() - core.matchIndex(m)));
-            }
-        }
-        int held = 0;
-        int waiters = 0;
-        for (io.tandem.state.LockKind k : io.tandem.state.LockKind.values()) {
-            for (io.tandem.state.LockInfo i : sm.locks(k, "")) {
-                held += i.holders().size();
-                waiters += i.waiters().size();
-            }
-        }
-        int role = switch (core.role()) {
-            case FOLLOWER -> 0;
-            case PRE_CANDIDATE -> 1;
-            case CANDIDATE -> 2;
-            case LEADER -> 3;
-        };
-        long ready = 0;
-        long delayed = 0;
-        long claimed = 0;
-        long dead = 0;
-        for (String q : sm.taskQueues()) {
-            io.tandem.state.TaskStats st = sm.taskStats(q);
-            ready += st.ready();
-            delayed += st.delayed();
-            claimed += st.claimed();
-            dead += st.dead();
-        }
-        return new NodeMetrics(role, core.term(), core.commitIndex(), lastApplied, core.lastIndex(), lag,
-                cfg.voters().size(), cfg.learners().size(), sm.sessionCount(), held, waiters, pending.size(),
-                loop.pending(), ready, delayed, claimed, dead);
-    }
-
-    /** Entries a ready node may have committed but not yet applied. */
-    static final long MAX_APPLY_LAG = 10_000;
-
     /** Liveness and readiness, with the reasons; see {@link Health}. Never throws. */
     public CompletableFuture<Health> health() {
         CompletableFuture<Health> f = new CompletableFuture<>();
@@ -615,31 +363,7 @@ public final class RaftNode implements AutoCloseable {
         }
         try {
             enqueue(() -> {
-                List<String> problems = new ArrayList<>();
-                List<String> warnings = new ArrayList<>();
-                long now = clock.monotonicNanos();
-                if (phase != Phase.RUNNING) {
-                    problems.add("phase " + phase + " (not yet a member of a running cluster)");
-                } else if (!core.configuration().isMember(opt.nodeId())) {
-                    problems.add("not a member of the cluster's configuration");
-                }
-                if (sessionId == 0) {
-                    problems.add("no session (opening one)");
-                } else if (now - sessionLease.validUntilNanos() >= 0) {
-                    problems.add("session not renewed for " + (now - sessionLease.confirmedSentNanos()) / 1_000_000
-                            + " ms (locks and leaderships are treated as lost)");
-                }
-                if (core != null && core.leaderId() == null) {
-                    problems.add("no known leader (election in progress or no majority reachable)");
-                }
-                if (core != null && core.commitIndex() - lastApplied > MAX_APPLY_LAG) {
-                    problems.add("applied index " + lastApplied + " is " + (core.commitIndex() - lastApplied)
-                            + " entries behind the commit index");
-                }
-                if (hlc.rejectedRecently()) {
-                    warnings.add("clock skewed: a peer's clock is more than the maximum clock offset ahead");
-                }
-                Health h = new Health(true, problems.isEmpty(), problems, warnings);
+                Health h = report.health(phase.name(), phase == Phase.RUNNING, clock.monotonicNanos());
                 callbacks.execute(() -> f.complete(h));
             }, f);
         } catch (RuntimeException e) {
@@ -651,28 +375,18 @@ public final class RaftNode implements AutoCloseable {
 
     /** What autopilot decided lately and how long each member has been silent (leader only; empty elsewhere). */
     public CompletableFuture<List<String>> autopilotReport() {
-        CompletableFuture<List<String>> f = new CompletableFuture<>();
-        enqueue(() -> {
-            List<String> out = new ArrayList<>();
-            if (core != null && core.isLeader()) {
-                autopilot.silence(opt.nodeId(), core.configuration(), clock.monotonicNanos() / 1_000_000)
-                        .forEach((m, ms) -> out.add("silent " + m + " " + ms + " ms"));
-                autopilot.recentDecisions().forEach(r -> out.add("decided " + r));
-            }
-            callbacks.execute(() -> f.complete(out));
-        }, f);
-        return f;
+        return askLoop(membership::autopilotReport);
     }
 
     /** Called on the loop thread with the old session id when this node's session is lost. */
     public void onSessionLost(Consumer<Long> listener) {
         if (!started && running) {
-            sessionLostListeners.add(listener);
+            session.addLostListener(listener);
             return;
         }
         CompletableFuture<Object> f = new CompletableFuture<>();
         enqueue(() -> {
-            sessionLostListeners.add(listener);
+            session.addLostListener(listener);
             f.complete(null);
         }, f);
         f.join();
@@ -696,7 +410,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** The current leader lease of this node (a volatile read; {@link LeaderLease#NONE} if none). */
     public LeaderLease leaderLease() {
-        return lease;
+        return reads.lease();
     }
 
     /** Who leads, as of the loop's last turn (a volatile read). */
@@ -717,24 +431,9 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<LeaderLease> out = new CompletableFuture<>();
         CompletableFuture<Object> f = new CompletableFuture<>();
         enqueue(() -> {
-            if (core == null || !core.isLeader() || core.isTransferringLeadership()) {
+            if (!reads.renewLease(t0, leaseNanos, f)) {
                 callbacks.execute(() -> out.complete(LeaderLease.NONE));
-                return;
             }
-            long term = core.term();
-            // Runs on the loop once the round is confirmed; leadership in one term is continuous,
-            // so still leading in the same term means the round was this node's own.
-            readBatch.add(new ReadTask(sm -> {
-                if (!core.isLeader() || core.term() != term || core.isTransferringLeadership()) {
-                    return LeaderLease.NONE;
-                }
-                LeaderLease next = new LeaderLease(term, t0 + leaseNanos);
-                LeaderLease cur = lease;
-                if (cur.term() != term || cur.expiresAtNanos() < next.expiresAtNanos()) {
-                    lease = next;
-                }
-                return lease;
-            }, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs())));
         }, f);
         f.whenComplete((v, e) -> {
             if (e != null) {
@@ -781,9 +480,7 @@ public final class RaftNode implements AutoCloseable {
     }
 
     public CompletableFuture<NodeStatus> status() {
-        CompletableFuture<NodeStatus> f = new CompletableFuture<>();
-        enqueue(() -> callbacks.execute(() -> f.complete(snapshotStatus())), f);
-        return f;
+        return askLoop(() -> report.status(phase.name()));
     }
 
     /**
@@ -791,45 +488,14 @@ public final class RaftNode implements AutoCloseable {
      * completes with the chosen voter, or null when this node does not lead or none is reachable.
      */
     public CompletableFuture<String> transferLeadershipAway() {
-        CompletableFuture<String> f = new CompletableFuture<>();
-        enqueue(() -> {
-            String best = null;
-            if (core != null && core.isLeader()) {
-                best = transferTarget();
-                if (best != null) {
-                    lease = LeaderLease.NONE; // the target may win before any lease runs out
-                    core.transferLeadership(best);
-                }
-            }
-            String chosen = best;
-            callbacks.execute(() -> f.complete(chosen));
-        }, f);
-        return f;
+        return askLoop(membership::transferLeadershipAway);
     }
 
     // ------------------------------------------------------------------ operator API (tandem member/leader/snapshot)
 
     /** The configuration's members as this node sees it; match index and silence only on the leader. */
     public CompletableFuture<List<MemberInfo>> members() {
-        CompletableFuture<List<MemberInfo>> f = new CompletableFuture<>();
-        enqueue(() -> {
-            List<MemberInfo> out = new ArrayList<>();
-            if (core != null) {
-                Configuration cfg = core.configuration();
-                boolean leads = core.isLeader();
-                java.util.Map<String, Long> silence = leads
-                        ? autopilot.silence(opt.nodeId(), cfg, clock.monotonicNanos() / 1_000_000) : java.util.Map.of();
-                for (boolean voters : new boolean[] {true, false}) {
-                    for (String m : (voters ? cfg.voters() : cfg.learners()).keySet()) {
-                        out.add(new MemberInfo(m, cfg.address(m), voters, m.equals(core.leaderId()),
-                                leads ? (m.equals(opt.nodeId()) ? core.lastIndex() : core.matchIndex(m)) : -1,
-                                silence.getOrDefault(m, -1L)));
-                    }
-                }
-            }
-            callbacks.execute(() -> f.complete(out));
-        }, f);
-        return f;
+        return askLoop(membership::members);
     }
 
     /**
@@ -841,20 +507,10 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<Long> f = new CompletableFuture<>();
         enqueue(() -> {
             try {
-                requireLeaderForOperator();
-                if (change.type() == io.tandem.raft.ConfChange.Type.REMOVE && change.nodeId().equals(opt.nodeId())) {
-                    throw new io.tandem.InvalidArgumentException("node " + opt.nodeId() + " leads; it cannot remove"
-                            + " itself. Transfer leadership first (tandem leader transfer), then remove it");
-                }
-                if (!core.configuration().isMember(change.nodeId())) {
-                    throw new io.tandem.NotFoundException("node " + change.nodeId() + " is not a member (voters "
-                            + core.configuration().voters().keySet() + ", learners "
-                            + core.configuration().learners().keySet() + ")");
-                }
-                long index = core.proposeConfChange(change);
+                long index = membership.changeMembership(change);
                 callbacks.execute(() -> f.complete(index));
             } catch (TandemException e) {
-                fail(f, e);
+                completions.fail(f, e);
             }
         }, f);
         return f;
@@ -868,17 +524,10 @@ public final class RaftNode implements AutoCloseable {
         CompletableFuture<String> f = new CompletableFuture<>();
         enqueue(() -> {
             try {
-                requireLeaderForOperator();
-                String to = target != null ? target : transferTarget();
-                if (to == null) {
-                    throw new io.tandem.InvalidArgumentException("node " + opt.nodeId() + " leads and no other voter"
-                            + " is reachable to take over (voters " + core.configuration().voters().keySet() + ")");
-                }
-                lease = LeaderLease.NONE; // the target may win before any lease runs out
-                core.transferLeadership(to);
+                String to = membership.transferLeadership(target);
                 callbacks.execute(() -> f.complete(to));
             } catch (TandemException e) {
-                fail(f, e);
+                completions.fail(f, e);
             }
         }, f);
         return f;
@@ -891,36 +540,15 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<Backup.Header> backup(java.io.OutputStream out, String clusterId) {
         CompletableFuture<Object> f = new CompletableFuture<>();
-        enqueue(() -> readBatch.add(new ReadTask(machine -> {
-            SnapshotMeta meta = core.snapshotMetaAt(lastApplied);
+        enqueue(() -> reads.linearizable(machine -> {
+            SnapshotMeta meta = core.snapshotMetaAt(processor.lastApplied());
             try {
                 return Backup.write(out, meta.index(), meta.term(), clusterId, meta.configuration(), machine::snapshot);
             } catch (IOException e) {
                 throw new TandemException("node " + opt.nodeId() + ": cannot write the backup: " + e, e);
             }
-        }, f, clock.monotonicNanos() + ms(opt.requestTimeoutMs()))), f);
+        }, f), f);
         return f.thenApply(h -> (Backup.Header) h);
-    }
-
-    /**
-     * The voter to hand leadership to: among the voters heard from within an election timeout
-     * (a down voter could never take over, and the transfer would hold proposals until it is
-     * aborted), the one with the highest match index; null if none is reachable.
-     */
-    private String transferTarget() {
-        long nowMs = clock.monotonicNanos() / 1_000_000;
-        long reachableMs = opt.tickMs() * opt.raft().electionTimeoutTicks();
-        return Autopilot.handoverTarget(opt.nodeId(), core.configuration(), core::matchIndex,
-                autopilot.silence(opt.nodeId(), core.configuration(), nowMs), autopilot::heardFrom, reachableMs);
-    }
-
-    private void requireLeaderForOperator() {
-        if (core == null || !core.isLeader()) {
-            String leader = core == null ? null : core.leaderId();
-            Endpoint address = leader == null ? null : addressOf(leader);
-            throw new NotLeaderException(opt.nodeId(), core == null ? 0 : core.term(),
-                    address == null ? null : address.toString());
-        }
     }
 
     @Override
@@ -973,27 +601,37 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /** Runs {@code query} on the loop; its value completes the future on the callbacks executor. */
+    private <T> CompletableFuture<T> askLoop(java.util.function.Supplier<T> query) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        enqueue(() -> {
+            T value = query.get();
+            callbacks.execute(() -> f.complete(value));
+        }, f);
+        return f;
+    }
+
     private void enqueue(Runnable event, CompletableFuture<?> onFailure) {
         if (!running) {
-            fail(onFailure, new ClosedException("node " + opt.nodeId() + " is closed"));
+            completions.fail(onFailure, new ClosedException("node " + opt.nodeId() + " is closed"));
             return;
         }
         NodeLoop l = loop;
         if (l == null) {
-            fail(onFailure, new ClosedException("node " + opt.nodeId() + " is not started"));
+            completions.fail(onFailure, new ClosedException("node " + opt.nodeId() + " is not started"));
         } else if (!l.offer(event)) {
-            fail(onFailure, new OverloadedException("node " + opt.nodeId() + ": event inbox full ("
+            completions.fail(onFailure, new OverloadedException("node " + opt.nodeId() + ": event inbox full ("
                     + opt.inboxCapacity() + " events); retry with back-off"));
         }
     }
 
     private void onTransportMessage(String fromNodeId, Object message) {
         if (message instanceof Wire.ClientRequest || message instanceof Wire.TaskRequest) {
-            handOffClientMessage(fromNodeId, message);
+            handOff(clientHandler, "client service", "a client request", fromNodeId, message);
             return;
         }
         if (message instanceof Wire.TimestampRequest || message instanceof Wire.TimestampResponse) {
-            handOffTimeMessage(fromNodeId, message);
+            handOff(timeHandler, "timestamp oracle", "a timestamp message", fromNodeId, message);
             return;
         }
         NodeLoop l = loop;
@@ -1013,46 +651,29 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private void handOffClientMessage(String fromNodeId, Object message) {
-        MessageHandler handler = clientHandler;
+    /** Client and time messages run on the callbacks executor, never on the loop (see {@link #onClientMessage}). */
+    private void handOff(MessageHandler handler, String service, String what, String fromNodeId, Object message) {
         if (handler == null || !running) {
-            LOG.debug("node {}: no client service; dropped {} from {}", opt.nodeId(),
+            LOG.debug("node {}: no {}; dropped {} from {}", opt.nodeId(), service,
                     message.getClass().getSimpleName(), fromNodeId);
             return;
         }
         try {
             callbacks.execute(() -> handler.onMessage(fromNodeId, message));
         } catch (RejectedExecutionException e) {
-            LOG.debug("node {}: closing; dropped a client request from {}: {}", opt.nodeId(), fromNodeId, e.toString());
-        }
-    }
-
-    private void handOffTimeMessage(String fromNodeId, Object message) {
-        MessageHandler handler = timeHandler;
-        if (handler == null || !running) {
-            LOG.debug("node {}: no timestamp oracle; dropped {} from {}", opt.nodeId(),
-                    message.getClass().getSimpleName(), fromNodeId);
-            return;
-        }
-        try {
-            callbacks.execute(() -> handler.onMessage(fromNodeId, message));
-        } catch (RejectedExecutionException e) {
-            LOG.debug("node {}: closing; dropped a timestamp message from {}: {}", opt.nodeId(), fromNodeId, e.toString());
+            LOG.debug("node {}: closing; dropped {} from {}: {}", opt.nodeId(), what, fromNodeId, e.toString());
         }
     }
 
     /** Publishes who leads for threads outside the loop, and drops a lease that no longer holds. */
     private void publishLeadership() {
         boolean leads = core.isLeader();
-        LeaderLease l = lease;
-        if (l.term() != 0 && (!leads || core.term() != l.term() || core.isTransferringLeadership())) {
-            lease = LeaderLease.NONE;
-        }
+        reads.dropLeaseUnlessHeld(core);
         LeaderView v = leaderView;
         String leader = core.leaderId();
         if (v.isLeader() != leads || v.term() != core.term() || !java.util.Objects.equals(v.leaderId(), leader)
                 || (leader != null && v.leaderAddress() == null)) {
-            leaderView = new LeaderView(leads, core.term(), leader, leader == null ? null : addressOf(leader));
+            leaderView = new LeaderView(leads, core.term(), leader, leader == null ? null : peers.addressOf(leader));
         }
     }
 
@@ -1085,14 +706,14 @@ public final class RaftNode implements AutoCloseable {
     private void endOfTurn() {
         if (core != null && running) {
             long now = clock.monotonicNanos();
-            checkSessionLease(now);
-            resendOnLeaderChange();
-            flushProposals(now);
-            flushReads();
-            processReady();
+            session.checkLease(now);
+            session.resendOnLeaderChange();
+            session.flush(now);
+            reads.flush();
+            processor.processReady();
             publishLeadership();
         }
-        flushCompletions();
+        completions.flush();
     }
 
     private void onFatal(Throwable t) {
@@ -1111,11 +732,11 @@ public final class RaftNode implements AutoCloseable {
         if (tickTimer != null) {
             tickTimer.cancel();
         }
-        lease = LeaderLease.NONE;
+        reads.dropLease();
         leaderView = LeaderView.UNKNOWN;
         failEverything(cause == null ? new ClosedException("node " + opt.nodeId() + " stopped")
                 : new ClosedException("node " + opt.nodeId() + " stopped: " + cause.getMessage(), cause));
-        flushCompletions();
+        completions.flush();
         stopped.complete(null);
     }
 
@@ -1137,22 +758,23 @@ public final class RaftNode implements AutoCloseable {
                                 core.configuration().isVoter(opt.nodeId()) ? "voter" : "learner");
                         phase = Phase.RUNNING;
                     } else {
-                        formation.tickJoin(core.leaderId() == null ? null : addressOf(core.leaderId()));
+                        formation.tickJoin(core.leaderId() == null ? null : peers.addressOf(core.leaderId()));
                     }
                 }
                 if (core.isLeader()) {
                     leaderDuties(now);
                 } else {
-                    autopilot.reset();
+                    membership.notLeading();
                 }
-                sessionDuties(now);
-                leaveDuties(now);
-                versionDuties(now);
+                session.duties(now);
+                membership.leaveDuties(now);
+                admission.versionDuties(now);
                 if (now - metricsPublishedNanos >= 500_000_000L) {
                     metricsPublishedNanos = now;
-                    metrics = collectMetrics();
+                    metrics = report.metrics();
                 }
-                expireRequests(now);
+                session.expire(now);
+                reads.expire(now);
             }
             default -> { }
         }
@@ -1168,8 +790,8 @@ public final class RaftNode implements AutoCloseable {
             startCore(tv, snap, Configuration.EMPTY);
             phase = Phase.RUNNING;
             LOG.info("node {}: restarted from disk (term {}, last index {}, snapshot {})", opt.nodeId(),
-                    tv.currentTerm(), storage.log().lastIndex(), lastSnapshotIndex);
-            openSession();
+                    tv.currentTerm(), storage.log().lastIndex(), processor.lastSnapshotIndex());
+            session.open();
         } else if (opt.isSeed()) {
             phase = Phase.DISCOVERING;
             LOG.info("node {}: fresh founder; discovering the other seeds {}", opt.nodeId(), opt.seeds());
@@ -1184,7 +806,7 @@ public final class RaftNode implements AutoCloseable {
         LOG.info("node {}: joining the existing cluster through seeds {}", opt.nodeId(), opt.seeds());
         startCore(TermAndVote.INITIAL, Optional.empty(), Configuration.EMPTY);
         phase = Phase.JOINING;
-        openSession();
+        session.open();
     }
 
     /**
@@ -1210,128 +832,79 @@ public final class RaftNode implements AutoCloseable {
         storage.meta().save(new TermAndVote(1, null));
         startCore(new TermAndVote(1, null), Optional.empty(), Configuration.EMPTY);
         phase = Phase.RUNNING;
-        openSession();
+        session.open();
     }
 
     private void startCore(TermAndVote tv, Optional<Snapshot> snap, Configuration initial) {
-        SnapshotMeta base = new SnapshotMeta(0, 0, initial);
-        if (snap.isPresent()) {
-            try (Snapshot s = snap.get(); InputStream in = s.openStream()) {
-                sm.restore(in);
-                base = new SnapshotMeta(s.meta().lastIncludedIndex(), s.meta().lastIncludedTerm(),
-                        Configuration.decode(s.meta().configuration()));
-            } catch (IOException e) {
-                throw new UncheckedIOException("node " + opt.nodeId() + ": cannot restore the state snapshot", e);
-            }
-        }
-        RaftLog log = storage.log();
-        if (log.lastIndex() < base.index()) {
-            log.reset(base.index() + 1);
-        }
-        long from = base.index() + 1;
-        if (log.lastIndex() >= from && log.firstIndex() > from) {
-            throw new TandemException("node " + opt.nodeId() + ": the log starts at index " + log.firstIndex()
-                    + " but the snapshot ends at " + base.index() + "; entries in between are missing. Restore the"
-                    + " data directory from a backup, or remove this node and add it back with a new id");
-        }
-        List<Entry> entries = new ArrayList<>();
-        for (long i = from; i <= log.lastIndex(); ) {
-            List<LogEntry> batch = log.entries(i, log.lastIndex() + 1, 16 << 20);
-            for (LogEntry le : batch) {
-                entries.add(toEntry(le));
-            }
-            i += batch.size();
-        }
-        lastApplied = base.index();
-        lastSnapshotIndex = base.index();
-        // Entries are stamped with the HLC's physical part (DESIGN §3), in ms as before.
-        core = new RaftCore(opt.raft(), random, () -> HybridTimestamp.physicalOf(hlc.now()), snapshotSource(), new HardState(tv.currentTerm(),
-                tv.votedFor()), base, entries);
+        core = processor.startCore(tv, snap, initial, random, hlc);
     }
 
     // ------------------------------------------------------------------ messages
 
     private void handleMessage(String from, Object message) {
         if (message instanceof Wire.TimedRaftEnvelope env) {
-            if (!admitRaft(from, env.message())) {
+            if (!admission.admitRaft(from, env.message())) {
                 return;
             }
-            autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
+            membership.heard(env.message().from());
             hlc.update(env.hlc());
             peerClocks.observe(env.message().from(), env.physicalMs(), hlc.physicalMillis());
-            rememberAddress(env.message().from(), env.fromAddress());
+            peers.remember(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
             }
         } else if (message instanceof Wire.RaftEnvelope env) {
-            if (!admitRaft(from, env.message())) {
+            if (!admission.admitRaft(from, env.message())) {
                 return;
             }
-            autopilot.heard(env.message().from(), clock.monotonicNanos() / 1_000_000);
-            rememberAddress(env.message().from(), env.fromAddress());
+            membership.heard(env.message().from());
+            peers.remember(env.message().from(), env.fromAddress());
             if (core != null) {
                 core.step(env.message());
             }
         } else if (message instanceof Wire.LeaveRequest leave) {
-            if (!peerGuard.admitNamed(from, leave.nodeId(), "leave request")) {
+            if (!admission.admitNamed(from, leave.nodeId(), "leave request")) {
                 return;
             }
-            if (core != null && core.isLeader()) {
-                if (core.configuration().isVoter(leave.nodeId())) {
-                    LOG.info("node {}: {} is leaving for good; autopilot will replace it", opt.nodeId(),
-                            leave.nodeId());
-                    autopilot.leaving(leave.nodeId());
-                } else if (!core.hasPendingConfChange()) {
-                    sendTo(Endpoint.parse(leave.address()), new Wire.LeaveResponse(leave.nodeId()));
-                }
-            }
+            membership.onLeaveRequest(leave);
         } else if (message instanceof Wire.LeaveResponse done) {
-            if (done.nodeId().equals(opt.nodeId())) {
-                leaveConfirmed = true;
-            }
+            membership.onLeaveResponse(done);
         } else if (message instanceof Wire.ForwardProposals fwd) {
-            if (core != null && core.isLeader()) {
-                proposeForwarded(from, fwd.payloads());
-            }
+            admission.onForwarded(from, fwd.payloads());
         } else if (message instanceof Wire.ProposalRefused refused) {
-            onProposalRefused(from, refused);
+            if (admission.isFromLeader(from, "proposal refusal")) {
+                session.onProposalRefused(refused);
+            }
         } else if (message instanceof Wire.WhoIs who) {
-            Endpoint back = core == null ? null : addressOf(from);
-            if (back != null) {
-                sendTo(back, new Wire.MemberOf(who.nodeId(), core.configuration().isMember(who.nodeId())));
-            }
+            admission.onWhoIs(from, who);
         } else if (message instanceof Wire.MemberOf answer) {
-            if (core != null) {
-                peerGuard.vouch(from, core.configuration(), answer.nodeId(), answer.member());
-            }
+            admission.onMemberOf(from, answer);
         } else if (message instanceof Wire.MemberVersion v) {
-            if (core != null && core.configuration().isMember(from)) {
-                clusterVersions.reported(from, v.commandLevel());
-            }
+            admission.onMemberVersion(from, v);
         } else if (message instanceof Wire.DiscoverRequest req) {
-            if (!peerGuard.admitNamed(from, req.nodeId(), "discover request")) {
+            if (!admission.admitNamed(from, req.nodeId(), "discover request")) {
                 return;
             }
-            rememberAddress(req.nodeId(), req.address());
+            peers.remember(req.nodeId(), req.address());
             if (phase == Phase.DISCOVERING) {
                 // Both founders of a mismatched pair must notice, whichever asks first.
                 formation.checkSeeds(req.nodeId(), req.address(), req.seeds());
             }
             boolean formed = phase == Phase.RUNNING || phase == Phase.JOINING;
-            sendTo(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), opt.advertise().toString(),
-                    formed, seedStrings()));
+            peers.send(Endpoint.parse(req.address()), new Wire.DiscoverResponse(opt.nodeId(), advertiseText, formed,
+                    seedStrings()));
         } else if (message instanceof Wire.DiscoverResponse resp) {
-            if (!peerGuard.admitNamed(from, resp.nodeId(), "discover response")) {
+            if (!admission.admitNamed(from, resp.nodeId(), "discover response")) {
                 return;
             }
-            rememberAddress(resp.nodeId(), resp.address());
+            peers.remember(resp.nodeId(), resp.address());
             formation.onDiscoverResponse(resp);
         } else if (message instanceof Wire.JoinRequest join) {
-            if (!peerGuard.admitNamed(from, join.nodeId(), "join request")) {
+            if (!admission.admitNamed(from, join.nodeId(), "join request")) {
                 return;
             }
-            rememberAddress(join.nodeId(), join.address());
-            onJoinRequest(join);
+            peers.remember(join.nodeId(), join.address());
+            membership.onJoinRequest(join);
         } else if (message instanceof Wire.JoinResponse resp) {
             formation.onJoinResponse(resp);
         } else {
@@ -1339,198 +912,17 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    /** See {@link PeerGuard}: identity is the connection's; only members step this node's core. */
-    private boolean admitRaft(String from, Message m) {
-        Configuration cfg = core == null ? Configuration.EMPTY : core.configuration();
-        return peerGuard.admitRaft(from, m.from(), m.to(), cfg, unknown -> {
-            for (String member : cfg.voters().keySet()) {
-                Endpoint to = member.equals(opt.nodeId()) ? null : addressOf(member);
-                if (to != null) {
-                    sendTo(to, new Wire.WhoIs(unknown));
-                }
-            }
-        });
-    }
-
-    /**
-     * The leader proposes what a member forwarded only after decoding it at the cluster version
-     * and checking it: a payload that cannot be decoded, is too new for some member, is invalid,
-     * or runs in a session the sender does not own, is refused to its sender and never reaches
-     * the log (where every replica would have to apply it).
-     */
-    private void proposeForwarded(String from, List<byte[]> payloads) {
-        if (!core.configuration().isMember(from)) {
-            peerGuard.refuse(PeerGuard.Refusal.NOT_A_MEMBER, from, "forwarded " + payloads.size() + " proposals but is"
-                    + " not a member");
-            return;
-        }
-        List<byte[]> admitted = new ArrayList<>(payloads.size());
-        for (byte[] payload : payloads) {
-            String reason;
-            Envelope env = null;
-            try {
-                env = CommandCodec.decode(payload, sm.clusterVersion());
-                reason = sm.precheck(env);
-                if (reason == null) {
-                    reason = ownerProblem(from, env);
-                }
-            } catch (IllegalArgumentException e) {
-                reason = "undecodable command: " + e.getMessage();
-            }
-            if (reason == null) {
-                admitted.add(payload);
-                continue;
-            }
-            peerGuard.refuse(PeerGuard.Refusal.INVALID_PROPOSAL, from, "forwarded a proposal refused before the log: "
-                    + reason);
-            long[] header = env != null ? new long[] {env.sessionId(), env.sequence()} : CommandCodec.header(payload);
-            Endpoint back = addressOf(from);
-            if (back != null) {
-                sendTo(back, new Wire.ProposalRefused(header == null ? 0 : header[0], header == null ? 0 : header[1],
-                        "leader " + opt.nodeId() + " refused the command before proposing it: " + reason));
-            }
-        }
-        if (!admitted.isEmpty()) {
-            proposeOnLeader(admitted);
-        }
-    }
-
-    /** A member may open sessions only for itself and run commands only in its own sessions. */
-    private String ownerProblem(String from, Envelope env) {
-        if (env.command() instanceof Command.OpenSession open) {
-            return open.nodeId().equals(from) ? null : "opens a session for '" + open.nodeId() + "'";
-        }
-        if (env.command() instanceof Command.SetClusterVersion) {
-            return "SetClusterVersion is proposed by the leader only";
-        }
-        String owner = sm.nodeOfSession(env.sessionId());
-        // An unknown session is left to apply, which answers SessionExpired the same way on every replica.
-        return owner == null || owner.equals(from) ? null : "runs in session " + env.sessionId() + " of '" + owner + "'";
-    }
-
-    private void onProposalRefused(String from, Wire.ProposalRefused refused) {
-        if (core == null || !from.equals(core.leaderId())) {
-            peerGuard.refuse(PeerGuard.Refusal.FORGED_SENDER, from, "sent a proposal refusal but is not the leader");
-            return;
-        }
-        LOG.warn("node {}: {}", opt.nodeId(), refused.reason());
-        if (refused.sessionId() != sessionId || sessionId == 0) {
-            return;
-        }
-        Pending p = pending.remove(refused.sequence());
-        if (p != null) {
-            toSend.remove(p);
-            fail(p.future, new InvalidArgumentException(refused.reason()));
-        }
-    }
-
-    /** Members tell the leader what they read; the leader raises the cluster version once all read more. */
-    private void versionDuties(long now) {
-        if (core.isLeader()) {
-            int v = clusterVersions.toPropose(core.configuration(), sm.clusterVersion());
-            if (v > 0 && now - lastVersionProposalNanos >= 1_000_000_000L) {
-                lastVersionProposalNanos = now;
-                LOG.info("node {}: every member reads command level {}; raising the cluster version from {}",
-                        opt.nodeId(), v, sm.clusterVersion());
-                proposeOnLeader(List.of(CommandCodec.encode(new Envelope(0, 0, 0, new Command.SetClusterVersion(v)))));
-            }
-        } else if (core.leaderId() != null && (now - lastVersionReportNanos >= 1_000_000_000L
-                || !core.leaderId().equals(lastVersionReportTo))) {
-            lastVersionReportTo = core.leaderId();
-            Endpoint leader = addressOf(core.leaderId());
-            if (leader != null) {
-                lastVersionReportNanos = now;
-                sendTo(leader, new Wire.MemberVersion(opt.commandLevel()));
-            }
-        }
-    }
-
-    private void onJoinRequest(Wire.JoinRequest join) {
-        Endpoint reply = Endpoint.parse(join.address());
-        if (core == null || !core.isLeader()) {
-            String leader = core == null || core.leaderId() == null ? null : String.valueOf(addressOf(core.leaderId()));
-            sendTo(reply, new Wire.JoinResponse(false, leader, "node " + opt.nodeId() + " is not the leader"));
-            return;
-        }
-        Configuration cfg = core.configuration();
-        if (cfg.isMember(join.nodeId())) {
-            boolean same = join.address().equals(cfg.address(join.nodeId()));
-            sendTo(reply, new Wire.JoinResponse(false, opt.advertise().toString(), same
-                    ? "node " + join.nodeId() + " is already a member but asked to join with an empty data directory;"
-                    + " a member that lost its data must be removed first (or start it with a new node id)"
-                    : "node id " + join.nodeId() + " is already used by the member at " + cfg.address(join.nodeId())
-                    + "; node ids must be unique"));
-            return;
-        }
-        try {
-            core.proposeConfChange(io.tandem.raft.ConfChange.addLearner(join.nodeId(), join.address()));
-            sendTo(reply, new Wire.JoinResponse(true, opt.advertise().toString(), "adding " + join.nodeId()
-                    + " as a learner"));
-        } catch (TandemException e) {
-            sendTo(reply, new Wire.JoinResponse(false, opt.advertise().toString(), e.getMessage()));
-        }
-    }
-
-    private void rememberAddress(String nodeId, String address) {
-        if (nodeId != null && address != null && !nodeId.equals(opt.nodeId())) {
-            try {
-                addressBook.put(nodeId, endpoint(address));
-            } catch (IllegalArgumentException e) {
-                LOG.warn("node {}: peer {} advertised an unusable address '{}': {}", opt.nodeId(), nodeId, address,
-                        e.getMessage());
-            }
-        }
-    }
-
-    private Endpoint addressOf(String nodeId) {
-        String configured = core == null ? null : core.configuration().address(nodeId);
-        if (configured != null) {
-            try {
-                return endpoint(configured);
-            } catch (IllegalArgumentException e) {
-                LOG.warn("node {}: member {} has an unusable address '{}'", opt.nodeId(), nodeId, configured);
-            }
-        }
-        return addressBook.get(nodeId);
-    }
-
-    /**
-     * {@link Endpoint#parse} with a cache: every Raft message carries its sender's address text and
-     * every send looks up the receiver's, so parsing each time showed in profiles. Bounded, since
-     * the texts come from the network.
-     */
-    private Endpoint endpoint(String text) {
-        Endpoint e = parsedAddresses.get(text);
-        if (e == null) {
-            e = Endpoint.parse(text);
-            if (parsedAddresses.size() >= 1024) {
-                parsedAddresses.clear();
-            }
-            parsedAddresses.put(text, e);
-        }
-        return e;
-    }
-
     private void sendRaft(List<Message> messages) {
-        if (lease.term() != 0 && core.isTransferringLeadership()) {
-            lease = LeaderLease.NONE; // before a TimeoutNow can leave
+        if (reads.lease().term() != 0 && core.isTransferringLeadership()) {
+            reads.dropLease(); // before a TimeoutNow can leave
         }
         for (Message m : messages) {
-            Endpoint to = addressOf(m.to());
+            Endpoint to = peers.addressOf(m.to());
             if (to == null) {
                 LOG.debug("node {}: no address for {}, dropping {}", opt.nodeId(), m.to(), m.kind());
                 continue;
             }
-            sendTo(to, new Wire.TimedRaftEnvelope(advertiseText, hlc.now(), hlc.physicalMillis(), m));
-        }
-    }
-
-    private void sendTo(Endpoint to, Object message) {
-        try {
-            transport.send(to, message);
-        } catch (TandemException e) {
-            LOG.debug("node {}: could not send {} to {}: {}", opt.nodeId(), message.getClass().getSimpleName(), to,
-                    e.getMessage());
+            peers.send(to, new Wire.TimedRaftEnvelope(advertiseText, hlc.now(), hlc.physicalMillis(), m));
         }
     }
 
@@ -1540,374 +932,6 @@ public final class RaftNode implements AutoCloseable {
             out.add(e.toString());
         }
         return out;
-    }
-
-    // ------------------------------------------------------------------ Ready
-
-    private void processReady() {
-        while (core.hasReady()) {
-            Ready rd = core.ready();
-            if (rd.hardState() != null) {
-                storage.meta().save(new TermAndVote(rd.hardState().term(), rd.hardState().votedFor()));
-            }
-            sendRaft(rd.messages());
-            persistEntries(rd.entries());
-            writeSnapshotChunks(rd.snapshotChunks());
-            if (!rd.persistedMessages().isEmpty()) {
-                if (syncCompleted >= syncRequested || bugs.contains(RuntimeBug.ACK_BEFORE_FSYNC)) {
-                    sendRaft(rd.persistedMessages());
-                } else {
-                    waitingForSync.add(new AwaitingSync(syncRequested, rd.persistedMessages()));
-                }
-            }
-            if (rd.snapshot() != null) {
-                installSnapshot(rd.snapshot());
-            }
-            apply(rd.committedEntries());
-            for (ReadState rs : rd.readStates()) {
-                readContextSentNanos.remove(rs.context());
-                List<ReadTask> batch = readsByContext.remove(rs.context());
-                if (batch != null) {
-                    readsByIndex.computeIfAbsent(rs.index(), k -> new ArrayList<>()).addAll(batch);
-                }
-            }
-            for (long ctx : rd.readFailures()) {
-                readContextSentNanos.remove(ctx);
-                List<ReadTask> batch = readsByContext.remove(ctx);
-                if (batch != null) {
-                    readRetries.addAll(batch);
-                }
-            }
-            core.advance(rd);
-            serveReads();
-        }
-        maybeSnapshot();
-    }
-
-    private void persistEntries(List<Entry> entries) {
-        if (entries.isEmpty()) {
-            return;
-        }
-        RaftLog log = storage.log();
-        long first = entries.get(0).index();
-        if (first <= log.lastIndex()) {
-            log.truncateSuffix(first);
-        }
-        List<LogEntry> batch = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            batch.add(new LogEntry(e.index(), e.term(), e.type().code(), e.timestamp(), e.payload()));
-        }
-        log.append(batch);
-        long seq = ++syncRequested;
-        Entry last = entries.get(entries.size() - 1);
-        long syncStart = clock.monotonicNanos();
-        log.sync().whenComplete((index, error) -> {
-            metricsSink.fsync(clock.monotonicNanos() - syncStart);
-            // The loop must learn about durability: beyond the capacity rather than lose it.
-            loop.put(() -> onSynced(seq, last.index(), last.term(), error));
-        });
-    }
-
-    private void onSynced(long seq, long index, long term, Throwable error) {
-        if (error != null) {
-            throw new TandemException("node " + opt.nodeId() + ": the log could not be made durable up to index "
-                    + index + "; stopping rather than acknowledge what may be lost", error);
-        }
-        syncCompleted = Math.max(syncCompleted, seq);
-        while (!waitingForSync.isEmpty() && waitingForSync.peek().seq() <= syncCompleted) {
-            sendRaft(waitingForSync.poll().messages());
-        }
-        if (core != null) {
-            core.onPersisted(index, term);
-        }
-    }
-
-    private void writeSnapshotChunks(List<SnapshotChunk> chunks) {
-        for (SnapshotChunk c : chunks) {
-            if (c.offset() == 0) {
-                if (incomingSnapshot != null) {
-                    incomingSnapshot.close();
-                }
-                incomingSnapshot = storage.snapshots().create(c.index(), c.term(), c.configuration());
-            }
-            if (incomingSnapshot == null) {
-                LOG.warn("node {}: snapshot chunk at offset {} without a start; ignored", opt.nodeId(), c.offset());
-                continue;
-            }
-            incomingSnapshot.writeChunk(c.offset(), c.data());
-            if (c.done()) {
-                incomingSnapshot.commit();
-                incomingSnapshot = null;
-            }
-        }
-    }
-
-    private void installSnapshot(SnapshotMeta meta) {
-        try (Snapshot s = storage.snapshots().latest().orElseThrow(); InputStream in = s.openStream()) {
-            if (s.meta().lastIncludedIndex() != meta.index()) {
-                throw new TandemException("node " + opt.nodeId() + ": expected received snapshot " + meta.index()
-                        + " but the store's latest is " + s.meta().lastIncludedIndex());
-            }
-            sm.restore(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException("node " + opt.nodeId() + ": cannot restore received snapshot " + meta.index(), e);
-        }
-        RaftLog log = storage.log();
-        boolean keep = log.lastIndex() >= meta.index() && log.firstIndex() <= meta.index()
-                && log.term(meta.index()) == meta.term();
-        if (keep) {
-            log.compactPrefix(meta.index());
-        } else {
-            log.reset(meta.index() + 1);
-        }
-        lastApplied = meta.index();
-        lastSnapshotIndex = meta.index();
-        appliedBytesSinceSnapshot = 0;
-        LOG.info("node {}: installed snapshot {} from the leader", opt.nodeId(), meta.index());
-    }
-
-    /**
-     * Snapshots every {@code snapshotEveryEntries} applied entries, but not before the entries
-     * applied since the last snapshot add up to at least its size: writing the state costs its
-     * size, so a large state (say a full watch history) snapshotted every 10,000 small writes cost
-     * more than the writes themselves — on the loop thread. This keeps the cost at most one byte
-     * of snapshot per byte of log, and the log at most about the state's size beyond the snapshot.
-     */
-    private void maybeSnapshot() {
-        if (lastApplied - lastSnapshotIndex < opt.snapshotEveryEntries() || lastApplied > core.appliedIndex()
-                || appliedBytesSinceSnapshot < lastSnapshotBytes) {
-            return;
-        }
-        SnapshotMeta meta = core.snapshotMetaAt(lastApplied);
-        try (SnapshotWriter w = storage.snapshots().create(meta.index(), meta.term(), meta.configuration().encode())) {
-            CountingOutputStream out = new CountingOutputStream(w.asOutputStream());
-            sm.snapshot(out);
-            w.commit();
-            lastSnapshotBytes = out.count;
-            appliedBytesSinceSnapshot = 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException("node " + opt.nodeId() + ": cannot write snapshot " + meta.index(), e);
-        }
-        core.compact(meta.index());
-        if (core.compactedIndex() >= storage.log().firstIndex()) {
-            storage.log().compactPrefix(core.compactedIndex());
-        }
-        lastSnapshotIndex = meta.index();
-        LOG.debug("node {}: snapshot at index {}", opt.nodeId(), meta.index());
-    }
-
-    private SnapshotSource snapshotSource() {
-        return new SnapshotSource() {
-            @Override
-            public long snapshotSize(long index) {
-                Optional<Snapshot> latest = storage.snapshots().latest();
-                if (latest.isEmpty()) {
-                    return -1;
-                }
-                try (Snapshot s = latest.get()) {
-                    return s.meta().lastIncludedIndex() == index ? s.meta().sizeBytes() : -1;
-                }
-            }
-
-            @Override
-            public byte[] readSnapshotChunk(long index, long offset, int maxBytes) {
-                try (Snapshot s = latestSnapshot(index)) {
-                    return s.read(offset, maxBytes);
-                }
-            }
-        };
-    }
-
-    private Snapshot latestSnapshot(long index) {
-        Snapshot s = storage.snapshots().latest().orElseThrow(() -> new TandemException("node " + opt.nodeId()
-                + ": snapshot " + index + " was asked for but the store holds none"));
-        if (s.meta().lastIncludedIndex() != index) {
-            s.close();
-            throw new TandemException("node " + opt.nodeId() + ": snapshot " + index + " was asked for but the latest is "
-                    + s.meta().lastIncludedIndex());
-        }
-        return s;
-    }
-
-    // ------------------------------------------------------------------ apply
-
-    private void apply(List<Entry> committed) {
-        for (Entry e : committed) {
-            appliedBytesSinceSnapshot += e.payload().length;
-            if (e.type() == EntryType.NORMAL) {
-                onApplied(sm.applyPayload(e.index(), e.timestamp(), e.payload(), opt.commandLevel()));
-            } else {
-                sm.advance(e.index(), e.timestamp());
-            }
-            lastApplied = e.index();
-        }
-    }
-
-    private void onApplied(StateMachine.Applied applied) {
-        Envelope env = applied.envelope();
-        CommandResult result = applied.result();
-        if (env != null && env.command() instanceof Command.OpenSession open) {
-            if (open.nodeId().equals(opt.nodeId()) && open.nonce() == openNonce && sessionId == 0) {
-                onSessionOpened(result);
-            }
-            return;
-        }
-        if (env != null && env.command() instanceof Command.SetClusterVersion && !waitingForVersion.isEmpty()) {
-            releaseVersionWaiters(clock.monotonicNanos());
-        }
-        if (env != null && env.command() instanceof Command.SetClusterVersion v && v.version() > opt.commandLevel()) {
-            LOG.error("node {}: the cluster version is now {}, above the command level {} this node reads; it cannot"
-                    + " apply newer commands. Run a build that reads level {} on this node", opt.nodeId(), v.version(),
-                    opt.commandLevel(), v.version());
-        }
-        if (applied.sessionId() != sessionId || sessionId == 0) {
-            return;
-        }
-        Pending p = pending.remove(applied.sequence());
-        if (p == null) {
-            return;
-        }
-        if (result instanceof CommandResult.SessionExpired) {
-            if (sessionClosedByUs) {
-                // The node is leaving: commands that raced its CloseSession simply did not run.
-                fail(p.future, new ClosedException("node " + opt.nodeId() + " closed its session; the command did"
-                        + " not run"));
-                return;
-            }
-            // p already left `pending`; put it back so onSessionLost fails it with the rest.
-            // Dropping it here left its caller waiting forever (found by the chaos suite, A2).
-            pending.put(applied.sequence(), p);
-            onSessionLost();
-            return;
-        }
-        if (p.command instanceof Command.CloseSession) {
-            sessionClosedByUs = true;
-        }
-        // The session was live when this command applied, and the command was stamped after it first left.
-        if (p.sent) {
-            confirmSession(bugs.contains(RuntimeBug.KEEPALIVE_FROM_APPLY_TIME) ? clock.monotonicNanos()
-                    : p.firstSentNanos);
-        }
-        metricsSink.proposalApplied(clock.monotonicNanos() - p.createdNanos);
-        deliver(() -> p.future.complete(result));
-    }
-
-    private void confirmSession(long firstSentNanos) {
-        sessionLease.confirmed(firstSentNanos);
-        validUntilNanos = sessionLease.validUntilNanos();
-        if (atRiskSignalled && clock.monotonicNanos() - sessionLease.validUntilNanos() < 0) {
-            atRiskSignalled = false;
-            LOG.info("node {}: session {} confirmed again", opt.nodeId(), sessionId);
-        }
-    }
-
-    private void onSessionOpened(CommandResult result) {
-        if (!(result instanceof CommandResult.SessionOpened opened)) {
-            TandemException e = new TandemException("node " + opt.nodeId() + ": the cluster refused to open a session: "
-                    + result);
-            callbacks.execute(() -> ready.completeExceptionally(e));
-            return;
-        }
-        sessionId = opened.sessionId();
-        publicSessionId = sessionId;
-        nextSequence = 0;
-        sessionLease.opened(openSentNanos);
-        validUntilNanos = sessionLease.validUntilNanos();
-        atRiskSignalled = false;
-        // The lease counts from when the open request first left, which may be long ago if the
-        // cluster was still forming: renew at the next tick rather than a third of a timeout later.
-        lastKeepAliveNanos = clock.monotonicNanos() - ms(opt.sessionTimeoutMs());
-        LOG.info("node {}: session {} open (timeout {} ms)", opt.nodeId(), sessionId, opened.timeoutMs());
-        while (!waitingForSession.isEmpty()) {
-            assignAndQueue(waitingForSession.poll());
-        }
-        callbacks.execute(() -> ready.complete(null));
-    }
-
-    private void onSessionLost() {
-        long lost = sessionId;
-        LOG.warn("node {}: session {} expired in the cluster; everything it owned was released. Opening a new one",
-                opt.nodeId(), lost);
-        sessionId = 0;
-        publicSessionId = 0;
-        validUntilNanos = Long.MIN_VALUE;
-        SessionExpiredException e = new SessionExpiredException("node " + opt.nodeId() + ": session " + lost
-                + " expired before the command applied; it did not run. Retry it");
-        for (Pending p : pending.values()) {
-            fail(p.future, e);
-        }
-        pending.clear();
-        toSend.clear();
-        for (Consumer<Long> l : sessionLostListeners) {
-            l.accept(lost);
-        }
-        openSession();
-    }
-
-    // ------------------------------------------------------------------ sessions and proposals
-
-    private void openSession() {
-        openNonce = random.nextLong();
-        openSentNanos = clock.monotonicNanos();
-        Command.OpenSession open = new Command.OpenSession(opt.nodeId(), opt.sessionTimeoutMs(), openNonce);
-        Pending p = new Pending(open, new CompletableFuture<>(), Long.MAX_VALUE);
-        p.payload = CommandCodec.encode(new Envelope(0, 0, 0, open));
-        p.sequence = -1;
-        queue(p);
-        pendingOpen = p;
-    }
-
-    private Pending pendingOpen;
-
-    private void assignAndQueue(Pending p) {
-        p.sequence = ++nextSequence;
-        long acked = pending.isEmpty() ? p.sequence - 1 : pending.firstKey() - 1;
-        p.payload = CommandCodec.encode(new Envelope(sessionId, p.sequence, acked, p.command));
-        pending.put(p.sequence, p);
-        queue(p);
-    }
-
-    private void flushProposals(long now) {
-        if (toSend.isEmpty()) {
-            return;
-        }
-        List<byte[]> batch = new ArrayList<>(Math.min(toSend.size(), MAX_PROPOSALS_PER_BATCH));
-        for (Pending p : toSend) {
-            p.queued = false;
-            p.lastSentNanos = now;
-            if (!p.sent) {
-                p.sent = true;
-                p.firstSentNanos = now;
-            }
-            batch.add(p.payload);
-            if (bugs.contains(RuntimeBug.COMPLETE_BEFORE_APPLY) && core.isLeader()
-                    && p.command instanceof Command.Put put) {
-                CompletableFuture<CommandResult> f = p.future;
-                deliver(() -> f.complete(new CommandResult.Written(new io.tandem.state.Record(put.key(), put.value(), 0,
-                        0, 0, 0, 0))));
-            }
-            if (batch.size() == MAX_PROPOSALS_PER_BATCH) {
-                dispatch(batch);
-                batch = new ArrayList<>();
-            }
-        }
-        toSend.clear();
-        if (!batch.isEmpty()) {
-            dispatch(batch);
-        }
-    }
-
-    /** Proposes on the leader, or forwards to the leader we know; otherwise the retry timer resends. */
-    private void dispatch(List<byte[]> payloads) {
-        metricsSink.proposalBatch(payloads.size());
-        if (core.isLeader()) {
-            proposeOnLeader(payloads);
-        } else if (core.leaderId() != null) {
-            Endpoint leader = addressOf(core.leaderId());
-            if (leader != null) {
-                sendTo(leader, new Wire.ForwardProposals(payloads));
-            }
-        }
     }
 
     /** Switches on a deliberate bug (simulation tests only; see {@link RuntimeBug}). Before {@link #start()}. */
@@ -1925,312 +949,23 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private String lastKnownLeader;
-
-    /**
-     * A new leader will not have the proposals the old one lost: send everything unanswered to it
-     * now rather than after the retry interval (safe: the state machine runs each sequence once).
-     */
-    private void resendOnLeaderChange() {
-        String leader = core.leaderId();
-        if (leader == null || leader.equals(lastKnownLeader)) {
-            return;
-        }
-        boolean changed = lastKnownLeader != null;
-        lastKnownLeader = leader;
-        if (!changed) {
-            return;
-        }
-        for (Pending p : pending.values()) {
-            queue(p);
-        }
-        if (pendingOpen != null && sessionId == 0) {
-            queue(pendingOpen);
-        }
-        if (sessionId != 0) {
-            // Unanswered keep-alives keep their first send time (the conservative rule), so renew
-            // with a fresh one at once: a fail-over should not eat into the session's lease.
-            long now = clock.monotonicNanos();
-            lastKeepAliveNanos = now;
-            assignAndQueue(new Pending(new Command.KeepAlive(), new CompletableFuture<>(),
-                    now + ms(opt.sessionTimeoutMs())));
-        }
-    }
-
-    private void queue(Pending p) {
-        if (!p.queued) {
-            p.queued = true;
-            toSend.add(p);
-        }
-    }
-
-    /**
-     * Signals the session as at risk once this node's own clock says it may have expired in the
-     * cluster (DESIGN §3). Runs on every tick and before every apply, so a node that was stalled
-     * signals the loss by its own clock before it applies whatever the cluster did meanwhile.
-     */
-    private void checkSessionLease(long now) {
-        if (sessionId != 0 && !atRiskSignalled && now - sessionLease.validUntilNanos() >= 0) {
-            atRiskSignalled = true;
-            LOG.warn("node {}: session {} not confirmed for {} ms (timeout {} ms, safety margin {} ms); treating"
-                    + " its locks and leaderships as lost", opt.nodeId(), sessionId,
-                    (now - sessionLease.confirmedSentNanos()) / 1_000_000, opt.sessionTimeoutMs(),
-                    opt.sessionSafetyMarginMs());
-            for (Consumer<Long> l : sessionAtRiskListeners) {
-                l.accept(sessionId);
-            }
-        }
-    }
-
-    private void sessionDuties(long now) {
-        if (pendingOpen != null && sessionId == 0 && now - pendingOpen.lastSentNanos >= ms(opt.retryMs())) {
-            queue(pendingOpen);
-        }
-        if (sessionId != 0) {
-            pendingOpen = null;
-            checkSessionLease(now);
-            if (now - lastKeepAliveNanos >= ms(opt.sessionTimeoutMs()) / 3) {
-                lastKeepAliveNanos = now;
-                Pending p = new Pending(new Command.KeepAlive(), new CompletableFuture<>(),
-                        now + ms(opt.sessionTimeoutMs()));
-                assignAndQueue(p);
-            }
-        }
-        for (Pending p : pending.values()) {
-            if (now - p.lastSentNanos >= ms(opt.retryMs())) {
-                queue(p);
-            }
-        }
-    }
-
     private void leaderDuties(long now) {
         // Let time pass in the state machine when the cluster is idle, so TTLs and sessions expire.
         if (now - lastLeaderProposalNanos >= ms(opt.sessionTimeoutMs()) / 5) {
             Command.Tick tick = new Command.Tick();
             proposeOnLeader(List.of(CommandCodec.encode(new Envelope(0, 0, 0, tick))));
         }
-        Configuration cfg = core.configuration();
-        Optional<Autopilot.Decision> d = autopilot.decide(opt.nodeId(), cfg, core::matchIndex, core.lastIndex(),
-                core.hasPendingConfChange(), now / 1_000_000);
-        if (d.isPresent()) {
-            try {
-                core.proposeConfChange(d.get().change());
-                LOG.info("node {}: autopilot: {}", opt.nodeId(), d.get().reason());
-            } catch (TandemException e) {
-                LOG.debug("node {}: autopilot could not {} yet: {}", opt.nodeId(), d.get().reason(), e.getMessage());
-            }
-        }
-    }
-
-    private InvalidArgumentException versionRefusal(Command command, int level) {
-        return new InvalidArgumentException("node " + opt.nodeId() + ": " + command.getClass().getSimpleName()
-                + " needs cluster version " + level + ", but the cluster is at " + sm.clusterVersion() + " and this"
-                + " node reads up to " + opt.commandLevel() + ": not every member runs a build that reads it yet."
-                + " Finish upgrading every member; the leader raises the version within seconds once all do");
-    }
-
-    /** Moves commands waiting for the cluster version on once it allows them, or refuses them at their deadline. */
-    private void releaseVersionWaiters(long now) {
-        for (int n = waitingForVersion.size(); n > 0; n--) {
-            Pending p = waitingForVersion.poll();
-            int level = io.tandem.state.CommandLevels.levelOf(p.command);
-            if (level <= sm.clusterVersion()) {
-                if (sessionId == 0) {
-                    waitingForSession.add(p);
-                } else {
-                    assignAndQueue(p);
-                }
-            } else if (now > p.versionDeadlineNanos) {
-                fail(p.future, versionRefusal(p.command, level));
-            } else {
-                waitingForVersion.add(p);
-            }
-        }
-    }
-
-    private void expireRequests(long now) {
-        if (!waitingForVersion.isEmpty()) {
-            releaseVersionWaiters(now);
-        }
-        List<Long> expired = new ArrayList<>();
-        for (Map.Entry<Long, Pending> e : pending.entrySet()) {
-            if (now > e.getValue().deadlineNanos) {
-                expired.add(e.getKey());
-            }
-        }
-        for (long seq : expired) {
-            Pending p = pending.remove(seq);
-            toSend.remove(p);
-            fail(p.future, new TandemTimeoutException("node " + opt.nodeId() + ": no result within "
-                    + opt.requestTimeoutMs() + " ms (leader " + core.leaderId() + ", term " + core.term()
-                    + "); the command may still apply later — retrying it is safe only through the same API call"));
-        }
-        for (Pending p : waitingForSession.toArray(new Pending[0])) {
-            if (now > p.deadlineNanos) {
-                waitingForSession.remove(p);
-                fail(p.future, new TandemTimeoutException("node " + opt.nodeId() + ": no session within "
-                        + opt.requestTimeoutMs() + " ms; is a majority of the cluster reachable?"));
-            }
-        }
-        retryUnansweredReads(now);
-        expireReads(now, readRetries);
-        for (List<ReadTask> batch : readsByContext.values()) {
-            expireReads(now, batch);
-        }
-        for (List<ReadTask> batch : readsByIndex.values()) {
-            expireReads(now, batch);
-        }
-        if (!readRetries.isEmpty()) {
-            readBatch.addAll(readRetries);
-            readRetries.clear();
-        }
-    }
-
-    /**
-     * A follower forwards a ReadIndex request to the leader it knows; if that leader has died, no
-     * answer and no failure ever come back. Rounds unanswered for retryMs are asked again under a
-     * new context: a late answer to the old context is ignored, and a later read index serves the
-     * read just as linearizably (§6.4).
-     */
-    private void retryUnansweredReads(long now) {
-        while (!readContextSentNanos.isEmpty()
-                && now - readContextSentNanos.firstEntry().getValue() >= ms(opt.retryMs())) {
-            List<ReadTask> batch = readsByContext.remove(readContextSentNanos.pollFirstEntry().getKey());
-            if (batch != null) {
-                readRetries.addAll(batch);
-            }
-        }
-    }
-
-    private void expireReads(long now, List<ReadTask> tasks) {
-        tasks.removeIf(t -> {
-            if (now > t.deadlineNanos()) {
-                fail(t.future(), new TandemTimeoutException("node " + opt.nodeId() + ": linearizable read not served"
-                        + " within " + opt.requestTimeoutMs() + " ms (leader " + core.leaderId() + ")"));
-                return true;
-            }
-            return false;
-        });
-    }
-
-    // ------------------------------------------------------------------ reads
-
-    private void flushReads() {
-        // One ReadIndex round in flight per node: reads arriving meanwhile wait and go together in
-        // the next round. Sending a round every loop turn made many rounds of one or two reads
-        // under load (each costs a heartbeat to every voter and the answers); an idle node still
-        // sends a lone read's round at once.
-        if (readBatch.isEmpty() || readsByContext.size() >= MAX_READ_ROUNDS_IN_FLIGHT) {
-            return;
-        }
-        long ctx = ++nextReadContext;
-        readsByContext.put(ctx, readBatch);
-        readContextSentNanos.put(ctx, clock.monotonicNanos());
-        readBatch = new ArrayList<>();
-        core.readIndex(ctx);
-    }
-
-    private void serveReads() {
-        while (!readsByIndex.isEmpty() && readsByIndex.firstKey() <= lastApplied) {
-            for (ReadTask t : readsByIndex.pollFirstEntry().getValue()) {
-                completeRead(t);
-            }
-        }
-    }
-
-    private void completeRead(ReadTask t) {
-        try {
-            Object value = t.fn().apply(sm);
-            deliver(() -> t.future().complete(value));
-        } catch (RuntimeException e) {
-            fail(t.future(), e);
-        }
+        membership.leaderDuties(now);
     }
 
     // ------------------------------------------------------------------ misc
 
-    private NodeStatus snapshotStatus() {
-        if (core == null) {
-            return new NodeStatus(opt.nodeId(), phase.name(), null, 0, null, 0, 0, 0, 0, List.of(), List.of(), 0,
-                    0, 0);
-        }
-        Configuration cfg = core.configuration();
-        return new NodeStatus(opt.nodeId(), phase.name(), core.role(), core.term(), core.leaderId(), core.commitIndex(),
-                lastApplied, core.lastIndex(), core.snapshotIndex(), List.copyOf(cfg.voters().keySet()),
-                List.copyOf(cfg.learners().keySet()), sessionId, pending.size(), sm.revision());
-    }
-
     private void failEverything(TandemException e) {
-        for (Pending p : pending.values()) {
-            fail(p.future, e);
-        }
-        for (Pending p : waitingForSession) {
-            fail(p.future, e);
-        }
-        for (Pending p : waitingForVersion) {
-            fail(p.future, e);
-        }
-        List<ReadTask> reads = new ArrayList<>(readBatch);
-        readsByContext.values().forEach(reads::addAll);
-        readsByIndex.values().forEach(reads::addAll);
-        reads.addAll(readRetries);
-        for (ReadTask t : reads) {
-            fail(t.future(), e);
-        }
+        session.failAll(e);
+        reads.failAll(e);
         if (!ready.isDone()) {
             ready.completeExceptionally(e);
         }
-    }
-
-    private void fail(CompletableFuture<?> f, Throwable e) {
-        deliver(() -> f.completeExceptionally(e));
-    }
-
-    /**
-     * Completes a caller's future on the callbacks executor. On the loop thread completions are
-     * collected and handed over once per loop turn ({@link #flushCompletions}), in one or two
-     * tasks instead of one task per request: under load a turn completes hundreds of reads and
-     * writes, and a task each cost more than the completions themselves.
-     */
-    private void deliver(Runnable completion) {
-        NodeLoop l = loop;
-        if (l != null && l.inLoop()) {
-            completions.add(completion);
-        } else {
-            callbacks.execute(completion);
-        }
-    }
-
-    private void flushCompletions() {
-        int n = completions.size();
-        if (n == 0) {
-            return;
-        }
-        Runnable[] all = completions.toArray(new Runnable[0]);
-        completions.clear();
-        // Two parts for the two callback threads once there is enough to share.
-        int parts = n >= 16 ? 2 : 1;
-        for (int part = 0; part < parts; part++) {
-            int from = n * part / parts;
-            int to = n * (part + 1) / parts;
-            Runnable run = n == 1 ? all[0] : () -> {
-                for (int i = from; i < to; i++) {
-                    all[i].run();
-                }
-            };
-            try {
-                callbacks.execute(run);
-            } catch (RejectedExecutionException e) {
-                // The node is closing and its executor is gone: complete here rather than leave callers waiting.
-                LOG.debug("node {}: callbacks executor closed; completing {} requests on the loop", opt.nodeId(),
-                        to - from);
-                run.run();
-            }
-        }
-    }
-
-    private static Entry toEntry(LogEntry le) {
-        return new Entry(le.index(), le.term(), EntryType.fromCode(le.type()), le.timestamp(), le.payload());
     }
 
     private static long ms(long millis) {
@@ -2240,26 +975,5 @@ public final class RaftNode implements AutoCloseable {
     /** Waits until the loop thread has stopped (after {@link #close()} or a fatal error). */
     public CompletableFuture<Void> stoppedFuture() {
         return stopped;
-    }
-
-    /** Counts what passes through, to size snapshots as they are written. */
-    private static final class CountingOutputStream extends java.io.FilterOutputStream {
-        long count;
-
-        CountingOutputStream(java.io.OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
     }
 }
