@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * has no vote, term or leader anyone relies on. Messages naming a node id (discover, join, leave)
  * must name the connection's own id.
  *
- * <p>Refusals are counted per reason and logged at most once a minute per sender and reason, with
+ * <p>Refusals are counted per reason (through the metrics sink) and logged at most once a minute per sender and reason, with
  * the number refused since the last line. Loop thread only.
  */
 final class PeerGuard {
@@ -32,7 +32,6 @@ final class PeerGuard {
 
     private final String self;
     private final LongSupplier monotonicNanos;
-    private final long[] counts = new long[Refusal.values().length];
     private final TreeMap<String, long[]> lastLogged = new TreeMap<>();
     private final NodeMetricsSinkRef sink;
     /** Non-members a member vouched for, until when (monotonic nanos). */
@@ -65,7 +64,6 @@ final class PeerGuard {
         }
         if (!self.equals(to)) {
             // Normal after a disk-less member restarts on its predecessor's address: count, do not warn.
-            counts[Refusal.MISADDRESSED.ordinal()]++;
             sink.get().messageRefused("misaddressed");
             return false;
         }
@@ -118,7 +116,6 @@ final class PeerGuard {
 
     /** Counts and (rate-limited) logs a refusal; always returns false. */
     boolean refuse(Refusal why, String connectionId, String detail) {
-        counts[why.ordinal()]++;
         sink.get().messageRefused(why.name().toLowerCase(java.util.Locale.ROOT));
         String key = why + "/" + connectionId;
         long now = monotonicNanos.getAsLong();
@@ -145,10 +142,5 @@ final class PeerGuard {
             last[1]++;
         }
         return false;
-    }
-
-    /** Messages refused for {@code why} since start. */
-    long refused(Refusal why) {
-        return counts[why.ordinal()];
     }
 }
