@@ -459,7 +459,11 @@ public final class LockService implements StateMachine.Listener {
 
         /** Ends the lease on the calling thread (used by close(), where callers expect it done on return). */
         void endedNow(String why) {
-            logLoss(why, true);
+            if (!ended.isDone()) {
+                // The application closed its own node: lost() still fires, but nothing went wrong.
+                LOG.info("node {}: {} {} (token {}) ends: {}", node.nodeId(), request.kind().label(), request.name(),
+                        token, why);
+            }
             complete(why, true);
         }
 
